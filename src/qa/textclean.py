@@ -1,11 +1,13 @@
 """Remove markup and PDF-extraction noise from source text, keeping a map to the source.
 
 The documents were extracted from PDFs and web pages: they carry HTML
-fragments (``<p>``, ``<ul style=…>``, ``<http://…>``), ``--`` separator lines,
-stray hyphens from the PDF layout (``テ-ー-マ``) and digits spaced out
-(``平成 1 1 （ 1 9 9 9 ） 年``). Cleaning only deletes characters or inserts
-separators, and records for every kept character where it came from, so a
-citation in cleaned text can always be traced to exact source offsets.
+fragments (``<p>``, ``<ul style=…>``, ``<h3>``, ``<http://…>``), Markdown
+heading marks (``## ``), ``--`` separator lines, stray hyphens from the PDF
+layout (``テ-ー-マ``, ``促進--～``), table cells and vertical map labels broken
+over several lines, and digits spaced out (``平成 1 1 （ 1 9 9 9 ） 年``).
+Cleaning only deletes characters or inserts separators, and records for every
+kept character where it came from, so a citation in cleaned text can always be
+traced to exact source offsets.
 
 Example:
     >>> c = clean("<p>【成果】交流が深まった。</p> <p>【課題】継続。</p>", 0, 38)
@@ -13,6 +15,9 @@ Example:
     '【成果】交流が深まった。\\n【課題】継続。'
     >>> c.segments[0]
     Segment(text_start=0, source_start=3, length=12)
+    >>> src = "-開催地\\n第15回 あり方-\\n～グリーン～-\\n\\n主催- 協会\\n促進--～構築～"
+    >>> clean(src, 0, len(src), pdf_hyphens=True).text
+    '開催地\\n第15回 あり方～グリーン～\\n\\n主催 協会\\n促進～構築～'
 """
 
 from __future__ import annotations
@@ -41,23 +46,53 @@ _Rule = tuple[re.Pattern[str], str]
 
 _MARKUP: tuple[_Rule, ...] = (
     (re.compile(r"<(?P<keep>https?://[^>\s]+)>"), ""),
-    (re.compile(r"(?:[ \t]*</?(?:p|ul|ol|li|h[1-6]|div|br|span)\b[^>]*>[ \t]*)+"), "\n"),
+    (re.compile(r"(?:[ \t]*</?(?:p|ul|ol|li|div|br)\b[^>]*>[ \t]*)+"), "\n"),
+    # Heading and span tags sit inside a line (``<h3>地方連携推進室</h3>\t03-…``):
+    # a line break there would split a contact from its phone number.
+    (re.compile(r"</(?:h[1-6]|span)>(?=[^\s<])"), " "),
+    (re.compile(r"</?(?:h[1-6]|span)\b[^>]*>"), ""),
     (re.compile(r"(?m)^[-\t ]*--[-\t ]*$"), ""),
+    # Markdown heading marks (the seminar report); the heading words stay.
+    (re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+(?=\S)"), ""),
 )
 
 _SPACING: tuple[_Rule, ...] = (
-    # Digits, brackets and 年月日 spaced apart by the PDF layout.
-    (re.compile(r"(?<=[0-9０-９（）()年月,，])[ 　]+(?=[0-9０-９（）()年月日,，])"), ""),
+    # Digits, brackets and 年月日 spaced apart by the PDF layout. 日 only after a
+    # digit (``（山西省） 日中の…`` keeps its space), a digit not after a closing
+    # bracket (``13日(金) 11日 …``), and never between two numbers of several
+    # digits (``03-3501-0101 03-3501-0101``).
+    (
+        re.compile(
+            r"(?<=[0-9０-９（()年月,，])(?<![0-9０-９]{2})[ 　]+(?=[0-9０-９（）()年月,，])"
+            r"|(?<=[0-9０-９（()年月,，])[ 　]+(?=[0-9０-９（）()年月,，])(?![0-9０-９]{2})"
+            r"|(?<=[）)])[ 　]+(?=[（）()年月,，])"
+            r"|(?<=[0-9０-９])[ 　]+(?=日)"
+        ),
+        "",
+    ),
     (re.compile(r"[ \t　]+$", re.M), ""),
     (re.compile(r"\n{3,}"), "\n\n"),
 )
 
 # Brochure layout hyphens: at the start or end of a line, and between two
-# non-ASCII characters (``①-地方自治体``, ``テ-ー-マ``). Not applied to the
-# survey, whose titles hold real hyphens (``雲仙茶-求礼茶``).
+# non-ASCII characters (``①-地方自治体``, ``テ-ー-マ``, ``促進--～``) or before a
+# space (``主催- 自治体``). Not applied to the survey, whose titles hold real
+# hyphens (``雲仙茶-求礼茶``).
 _PDF_HYPHENS: tuple[_Rule, ...] = (
-    (re.compile(r"(?m)^-(?=\S)|(?<=\S)-$"), ""),
-    (re.compile(r"(?<=[^\x00-\x7f])-(?=[^\x00-\x7f])"), ""),
+    # A hyphen ending a line marks a cell or sentence the PDF wrapped
+    # (``観光、-`` / ``水道、農林水産``): join the lines, unless the next one
+    # starts a new ``-`` item or a blank line ends the paragraph.
+    (re.compile(r"(?<=\S)-[ \t]*\n[ \t　]*(?=[^\s-])"), ""),
+    (re.compile(r"(?m)^[ \t]*-(?=[^\s-])|(?<=\S)-[ \t]*$"), ""),
+    (re.compile(r"(?<=[^\x00-\x7f])-+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])-(?=[ \t　])"), ""),
+    # A ``～…～`` subtitle on its own line is the wrapped end of the cell above
+    # (the brochures' table of seminar themes): keep the row on one line.
+    (re.compile(r"(?<=[^\n])\n(?=[ \t　]*～)"), ""),
+    # Two table columns the PDF put on one line (``● 人事課\t03-…\t● <JICA> …``):
+    # one contact per line.
+    (re.compile(r"(?<=\S)[ \t]+(?=●)"), "\n"),
+    # Vertical map labels, one character per line (``地/下/鉄/５/号/線``).
+    (re.compile(r"(?m)(?<=^\S)\n(?=\S$)"), ""),
 )
 
 
@@ -84,7 +119,9 @@ def clean(source: str, start: int, end: int, *, pdf_hyphens: bool = False) -> Cl
     return Cleaned(text, tuple(_segments(origin)))
 
 
-def _sub(text: str, origin: list[int], pattern: re.Pattern[str], repl: str) -> tuple[str, list[int]]:
+def _sub(
+    text: str, origin: list[int], pattern: re.Pattern[str], repl: str
+) -> tuple[str, list[int]]:
     parts: list[str] = []
     where: list[int] = []
     pos = 0
