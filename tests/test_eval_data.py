@@ -36,7 +36,9 @@ def test_items_are_well_formed(items: list[dict]) -> None:
         assert (item["type"] == "unanswerable") == (item["answers"] == []), item["id"]
 
 
-def test_evidence_and_first_answer_occur_verbatim(items: list[dict], docs: dict[str, Document]) -> None:
+def test_evidence_and_first_answer_occur_verbatim(
+    items: list[dict], docs: dict[str, Document]
+) -> None:
     for item in items:
         source = docs[item["source"]].text
         if not item["answers"]:

@@ -77,7 +77,10 @@ def test_every_date_in_the_source_is_read(survey: Document, cards: dict[str, Chu
     # Only 岡山県–上海市 (⑦-8) leaves (2) 提携年月日 as "--".
     assert undated == ["002#card-7-08"]
     for c in cards.values():
-        years = re.findall(r"\((\d{4})\)", re.sub(r"[\s　]", "", c.card.date_text).replace("（", "(").replace("）", ")"))
+        years = re.findall(
+            r"\((\d{4})\)",
+            re.sub(r"[\s　]", "", c.card.date_text).replace("（", "(").replace("）", ")"),
+        )
         if years:
             assert c.card.date_iso.startswith(years[0]), c.id
 
@@ -104,7 +107,9 @@ def test_shizuoka_zhejiang_education_memorandum(cards: dict[str, Chunk]) -> None
     matches = [
         c.card
         for c in cards.values()
-        if c.card.japanese == "静岡県" and "浙江省" in c.card.foreign and "①教育交流" in c.card.fields
+        if c.card.japanese == "静岡県"
+        and "浙江省" in c.card.foreign
+        and "①教育交流" in c.card.fields
     ]
     assert len(matches) == 1
     card = matches[0]
@@ -116,16 +121,16 @@ def test_shizuoka_zhejiang_education_memorandum(cards: dict[str, Chunk]) -> None
     assert card.outcomes == ""  # "--" in the source: empty, not the separator
 
 
-def test_every_email_in_a_contact_part_is_kept_intact(survey: Document, cards: dict[str, Chunk]) -> None:
+def test_every_email_in_a_contact_part_is_kept_intact(
+    survey: Document, cards: dict[str, Chunk]
+) -> None:
     text = survey.text
     contacts = re.finditer(r"問い合わせ先[^\n]*\n((?:[^\n]*\n?){0,8})", text)
     emails_in_source = Counter(
         e for m in contacts for e in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", m.group(1))
     )
     kept = Counter(
-        e
-        for c in cards.values()
-        for e in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", c.card.email)
+        e for c in cards.values() for e in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", c.card.email)
     )
     assert emails_in_source, "the regex found no email in the source"
     # Each distinct email of the source is in some card; a 【再掲】 entry repeats its email.
@@ -137,13 +142,24 @@ def test_every_email_in_a_contact_part_is_kept_intact(survey: Document, cards: d
 
 def test_country_names_are_normalized() -> None:
     assert countries_in("イギリス ロンドン市") == ("英国",)
-    assert countries_in("中華人民共和国：青島市 大韓民国：釜山広域市") == ("中華人民共和国", "大韓民国")
+    assert countries_in("中華人民共和国：青島市 大韓民国：釜山広域市") == (
+        "中華人民共和国",
+        "大韓民国",
+    )
     assert countries_in("在日本デンマーク王国日本大使館") == ("デンマーク王国",)
 
 
 def test_vietnam_partners_are_found(cards: dict[str, Chunk]) -> None:
-    japanese = {c.card.japanese for c in cards.values() if "ベトナム社会主義共和国" in c.card.countries}
-    assert {"神奈川県川崎市", "福岡県北九州市", "兵庫県神戸市", "愛媛県西条市", "埼玉県"} <= japanese
+    japanese = {
+        c.card.japanese for c in cards.values() if "ベトナム社会主義共和国" in c.card.countries
+    }
+    assert {
+        "神奈川県川崎市",
+        "福岡県北九州市",
+        "兵庫県神戸市",
+        "愛媛県西条市",
+        "埼玉県",
+    } <= japanese
 
 
 def test_intro_tables_and_contents_are_sections(chunks: list[Chunk]) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from qa.chunking import ParseError, chunk_corpus
 from qa.config import Config, ConfigError, default_model_dir
-from qa.embedding import EmbedderError
-from qa.model_build import ModelBuildError
 from qa.corpus import CorpusError, load_corpus
+from qa.embedding import EmbedderError
 from qa.index import QAIndexError
+from qa.model_build import ModelBuildError
 from qa.parse_survey import FIELD_NAMES
 from qa.retrieval import MODES, Filters
 from qa.schema import Chunk, Document

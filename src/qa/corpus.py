@@ -40,7 +40,9 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
     try:
         entries = json.loads(manifest_path.read_text(encoding="utf-8"))["documents"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise CorpusError(f"{manifest_path}: not a manifest with a 'documents' list ({exc})") from None
+        raise CorpusError(
+            f"{manifest_path}: not a manifest with a 'documents' list ({exc})"
+        ) from None
     docs = [_load_document(corpus_dir, manifest_path, i, entry) for i, entry in enumerate(entries)]
     ids = [d.id for d in docs]
     if len(set(ids)) != len(ids):

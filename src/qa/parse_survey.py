@@ -78,10 +78,55 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
 }
 
 PREFECTURES = tuple(
-    "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 東京都 "
-    "神奈川県 新潟県 富山県 石川県 福井県 山梨県 長野県 岐阜県 静岡県 愛知県 三重県 滋賀県 京都府 "
-    "大阪府 兵庫県 奈良県 和歌山県 鳥取県 島根県 岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 "
-    "福岡県 佐賀県 長崎県 熊本県 大分県 宮崎県 鹿児島県 沖縄県".split()
+    [
+        "北海道",
+        "青森県",
+        "岩手県",
+        "宮城県",
+        "秋田県",
+        "山形県",
+        "福島県",
+        "茨城県",
+        "栃木県",
+        "群馬県",
+        "埼玉県",
+        "千葉県",
+        "東京都",
+        "神奈川県",
+        "新潟県",
+        "富山県",
+        "石川県",
+        "福井県",
+        "山梨県",
+        "長野県",
+        "岐阜県",
+        "静岡県",
+        "愛知県",
+        "三重県",
+        "滋賀県",
+        "京都府",
+        "大阪府",
+        "兵庫県",
+        "奈良県",
+        "和歌山県",
+        "鳥取県",
+        "島根県",
+        "岡山県",
+        "広島県",
+        "山口県",
+        "徳島県",
+        "香川県",
+        "愛媛県",
+        "高知県",
+        "福岡県",
+        "佐賀県",
+        "長崎県",
+        "熊本県",
+        "大分県",
+        "宮崎県",
+        "鹿児島県",
+        "沖縄県",
+    ]
 )
 
 _ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
@@ -142,7 +187,7 @@ def parse(doc: Document) -> list[Chunk]:
         if e.repeat:
             continue
         chunks.append(_card_chunk(doc, e, merged[(e.mark, e.number)]))
-    if not text[: detail_start].strip():
+    if not text[:detail_start].strip():
         raise ParseError(doc, 0, "no introduction before the cards")
     return chunks
 
@@ -174,7 +219,7 @@ def _field_heads(doc: Document, start: int, end: int) -> list[re.Match[str]]:
     return [
         m
         for m in _FIELD_HEAD.finditer(doc.text, start, end)
-        if len(m.group(2)) <= 16 and "交流" in m.group(2) or m.group(2).startswith("その他")
+        if (len(m.group(2)) <= 16 and "交流" in m.group(2)) or m.group(2).startswith("その他")
     ]
 
 
@@ -191,7 +236,9 @@ def _toc_repeats(doc: Document, start: int, end: int) -> dict[tuple[str, int], b
             nxt = numbered[j + 1].start() if j + 1 < len(numbered) else stop
             number = int(re.sub(r"\s", "", m.group(1)))
             if number != j + 1:
-                raise ParseError(doc, m.start(), f"contents entry {number} found where {j + 1} was expected")
+                raise ParseError(
+                    doc, m.start(), f"contents entry {number} found where {j + 1} was expected"
+                )
             marks[(head.group(1), number)] = _REPEAT in doc.text[m.start() : nxt]
     return marks
 
@@ -200,7 +247,9 @@ def _entries(doc: Document, detail_start: int) -> list[_Entry]:
     text = doc.text
     heads = _field_heads(doc, detail_start, len(text))
     if [h.group(1) for h in heads] != list(FIELD_NAMES):
-        raise ParseError(doc, detail_start, "the cards are not grouped under the fields ①–⑨ in order")
+        raise ParseError(
+            doc, detail_start, "the cards are not grouped under the fields ①–⑨ in order"
+        )
     starts: list[tuple[str, int, re.Match[str]]] = []
     for i, head in enumerate(heads):
         stop = heads[i + 1].start() if i + 1 < len(heads) else len(text)
@@ -215,7 +264,9 @@ def _entries(doc: Document, detail_start: int) -> list[_Entry]:
             starts.append((head.group(1), expected, m))
             expected += 1
     entries = []
-    boundaries = sorted([m.start() for _, _, m in starts] + [h.start() for h in heads] + [len(text)])
+    boundaries = sorted(
+        [m.start() for _, _, m in starts] + [h.start() for h in heads] + [len(text)]
+    )
     for mark, number, m in starts:
         end = next(b for b in boundaries if b > m.start())
         entries.append(
@@ -232,7 +283,9 @@ def _card(doc: Document, e: _Entry) -> Card:
     parts = list(_PART.finditer(text, e.title_end, e.end))
     numbers = [p.group(1) for p in parts]
     if numbers != list("1234567"):
-        raise ParseError(doc, e.start, f"card {e.mark}{e.number}: parts {numbers} instead of (1)–(7)")
+        raise ParseError(
+            doc, e.start, f"card {e.mark}{e.number}: parts {numbers} instead of (1)–(7)"
+        )
     bodies = [
         _clean(doc, p.end(), parts[i + 1].start() if i + 1 < len(parts) else e.end)
         for i, p in enumerate(parts)
@@ -310,7 +363,9 @@ def _merge_repeats(
         card = cards[(e.mark, e.number)]
         origin = _original_of(card, e, originals, cards)
         if origin is None:
-            raise ParseError(doc, e.start, f"card {e.mark}{e.number} is 【再掲】 but repeats no card")
+            raise ParseError(
+                doc, e.start, f"card {e.mark}{e.number} is 【再掲】 but repeats no card"
+            )
         key = (origin.mark, origin.number)
         base = merged[key]
         merged[key] = replace(
@@ -368,7 +423,6 @@ def _card_chunk(doc: Document, e: _Entry, card: Card) -> Chunk:
 
 def _sections(doc: Document, toc_start: int, detail_start: int) -> list[Chunk]:
     """The introduction, the field definitions, the two summary tables and the contents."""
-    text = doc.text
     overview = _find(doc, r"^2[ \t]+調査の概要", 0)
     fields = _find(doc, r"^【分野】", overview)
     results = _find(doc, r"^3[ \t]+調査結果の概要", fields)
@@ -382,7 +436,11 @@ def _sections(doc: Document, toc_start: int, detail_start: int) -> list[Chunk]:
             doc, "sec-by-field", "3 調査結果の概要：(1) 分野別の提携件数", results, by_country
         ),
         section_chunk(
-            doc, "sec-by-country", "3 調査結果の概要：(2) 国・地域別の提携件数", by_country, toc_start
+            doc,
+            "sec-by-country",
+            "3 調査結果の概要：(2) 国・地域別の提携件数",
+            by_country,
+            toc_start,
         ),
     ]
     heads = _field_heads(doc, toc_start, detail_start)
