@@ -67,13 +67,25 @@ def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _st
     return index
 
 
-def open_engine(cfg: Config, *, rebuild: bool = True, log: Log = _stderr) -> Engine:
+def open_engine(
+    cfg: Config,
+    *,
+    rebuild: bool = True,
+    embedder: Embedder | None = None,
+    log: Log = _stderr,
+) -> Engine:
     """Load the model and the index, rebuilding the index when it does not fit.
+
+    Args:
+        cfg: The configuration.
+        rebuild: Rebuild a missing, stale or damaged index instead of stopping.
+        embedder: An already loaded embedder of ``cfg.model`` to reuse.
+        log: Where progress messages go.
 
     Raises:
         QAIndexError: The index is missing, stale or damaged and ``rebuild`` is False.
     """
-    embedder = _embedder(cfg)
+    embedder = embedder or _embedder(cfg)
     tokenizer = JapaneseTokenizer(cfg.token_form)
     docs = load_corpus(cfg.corpus_dir)
     wanted = expected_manifest(docs, embedder.name, embedder.dimension, cfg.token_form)

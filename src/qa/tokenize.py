@@ -24,6 +24,10 @@ __all__ = ["FORMS", "JapaneseTokenizer", "TokenizerError", "normalize"]
 #: (結ば → 結ぶ), which folds inflection but keeps kanji spellings of names.
 FORMS = ("surface", "base")
 
+#: MeCab crashes the process on very long input (seen at 1 MB), so text is tagged
+#: in pieces of at most this many characters.
+_PIECE = 4096
+
 _DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
 
 
@@ -57,7 +61,8 @@ class JapaneseTokenizer:
         self._tagger = fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
 
     def __call__(self, text: str) -> list[str]:
-        return list(self._tokens(normalize(text)))
+        text = normalize(text)
+        return [t for i in range(0, len(text), _PIECE) for t in self._tokens(text[i : i + _PIECE])]
 
     def _tokens(self, text: str) -> Iterable[str]:
         for word in self._tagger(text):

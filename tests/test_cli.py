@@ -1,0 +1,114 @@
+"""The qa command on the real corpus, and its messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS
+from qa.cli import main
+
+
+def test_corpus_summary(capsys) -> None:
+    assert main(["corpus", "--corpus", str(CORPUS)]) == 0
+    out = capsys.readouterr().out
+    assert "5 documents, 241 chunks" in out
+    assert "175 entries = 150 unique agreements + 25 【再掲】" in out
+    assert "⑦経済交流（商業等）  39" in out
+    assert "Cards without an agreement date in the source: 1 002#card-7-08" in out
+
+
+def test_chunks_json_is_one_object_per_line(capsys) -> None:
+    assert main(["chunks", "--json", "--corpus", str(CORPUS)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 241
+    card = next(r for r in rows if r["id"] == "002#card-1-06")
+    assert card["card"]["date_iso"] == "2012-04-04"
+    assert card["start"] < card["end"] and card["segments"]
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def _error(capsys, corpus: Path) -> str:
+    assert main(["corpus", "--corpus", str(corpus)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
+def test_missing_file(capsys, corpus_copy: Path) -> None:
+    (corpus_copy / "003_af571f244401429e.txt").unlink()
+    assert "003_af571f244401429e.txt: file listed in manifest.json not found" in _error(
+        capsys, corpus_copy
+    )
+
+
+def test_empty_file(capsys, corpus_copy: Path) -> None:
+    (corpus_copy / "004_b59c51503d8ee357.txt").write_text("  \n", encoding="utf-8")
+    assert "004_b59c51503d8ee357.txt: file is empty" in _error(capsys, corpus_copy)
+
+
+def test_file_not_utf8(capsys, corpus_copy: Path) -> None:
+    path = corpus_copy / "001_f32148f275b74ca3.txt"
+    path.write_bytes("一行目\n二行目\n".encode() + "三行目".encode("shift_jis"))
+    assert "001_f32148f275b74ca3.txt:3: not UTF-8" in _error(capsys, corpus_copy)
+
+
+def test_unreadable_card_names_file_and_line(capsys, corpus_copy: Path) -> None:
+    path = corpus_copy / "002_e59d51f378d5a747.txt"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("(3) 提携に至った経緯", "(3) 経緯", 1), encoding="utf-8")
+    err = _error(capsys, corpus_copy)
+    assert "002_e59d51f378d5a747.txt:378:" in err and "parts" in err
+
+
+def test_missing_corpus_folder(capsys, tmp_path: Path) -> None:
+    assert "corpus folder not found" in _error(capsys, tmp_path / "nope")
+
+
+def test_bad_search_input_is_a_message(capsys) -> None:
+    assert main(["search", "   "]) == 2
+    assert "the question is empty" in capsys.readouterr().err
+    assert main(["search", "静岡県", "--filter", "colour=red"]) == 2
+    assert "--filter takes" in capsys.readouterr().err
+    assert main(["search", "-"]) == 2
+    assert "needs --json" in capsys.readouterr().err
+
+
+def test_search_json_from_stdin(engine, capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("静岡県と浙江省の教育交流の覚書\n\nクレア北京事務所の電話番号\n")
+    )
+    args = [
+        "search",
+        "--json",
+        "-",
+        "-k",
+        "3",
+        "--no-rebuild",
+        "--index",
+        str(engine.config.index_dir),
+    ]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["question"] for r in rows] == [
+        "静岡県と浙江省の教育交流の覚書",
+        "クレア北京事務所の電話番号",
+    ]
+    first = rows[0]
+    assert set(first) == {"question", "hits", "timings_ms"}
+    assert [h["rank"] for h in first["hits"]] == [1, 2, 3]
+    assert set(first["hits"][0]) == {"rank", "chunk_id", "doc", "title", "text", "score"}
+    assert "002#card-1-06" in [h["chunk_id"] for h in first["hits"]]
+    assert first["timings_ms"]["total"] > 0

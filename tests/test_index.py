@@ -1,0 +1,112 @@
+"""The persisted index: built from the real corpus and model, saved, checked and reloaded."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa.engine import open_engine
+from qa.index import Index, QAIndexError
+
+
+def test_every_chunk_has_passages_and_cards_a_head(engine) -> None:
+    index = engine.index
+    owners = Counter(p.chunk for p in index.passages)
+    assert set(owners) == set(range(len(index.chunks)))
+    for i, chunk in enumerate(index.chunks):
+        parts = {p.part for p in index.passages if p.chunk == i}
+        if chunk.card is not None:
+            assert "head" in parts, chunk.id
+    assert index.dense.ntotal == len(index.passages)
+    assert index.manifest.chunks == len(index.chunks) == 241
+
+
+def test_every_passage_fits_the_model(engine) -> None:
+    # Text past 512 tokens would be cut off and never be searchable.
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(engine.config.model)
+    longest = max(len(tokenizer("passage: " + p.text)["input_ids"]) for p in engine.index.passages)
+    assert longest <= 512
+
+
+def test_manifest_says_what_built_it(engine) -> None:
+    m = Index.read_manifest(engine.config.index_dir)
+    assert m.model == engine.config.model
+    assert m.dimension == 384
+    assert len(m.corpus) == 5 and all(len(h) == 64 for h in m.corpus.values())
+    assert {"manifest.json"}.isdisjoint(m.files) and "dense.faiss" in m.files
+    assert m.versions["faiss-cpu"] != "not installed"
+
+
+def test_save_and_load_are_symmetric(engine, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    engine.index.save(copy)
+    loaded = Index.load(copy)
+    assert loaded.chunks == engine.index.chunks
+    assert loaded.passages == engine.index.passages
+    assert loaded.dense.ntotal == engine.index.dense.ntotal
+    assert loaded.bm25.vocab_dict == engine.index.bm25.vocab_dict
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary folder left
+
+
+def test_a_failed_save_leaves_the_old_index_untouched(engine, tmp_path: Path, monkeypatch) -> None:
+    import faiss
+
+    target = tmp_path / "index"
+    engine.index.save(target)
+    before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", broken)
+    with pytest.raises(OSError, match="disk full"):
+        engine.index.save(target)
+    after = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def _copy(engine, tmp_path: Path) -> Path:
+    target = tmp_path / "index"
+    shutil.copytree(engine.config.index_dir, target)
+    return target
+
+
+def test_a_truncated_file_is_reported_not_a_traceback(engine, tmp_path: Path) -> None:
+    target = _copy(engine, tmp_path)
+    data = (target / "dense.faiss").read_bytes()
+    (target / "dense.faiss").write_bytes(data[: len(data) // 2])
+    with pytest.raises(QAIndexError, match=r"dense\.faiss: damaged"):
+        Index.load(target)
+
+
+def test_a_missing_index_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(QAIndexError, match="no index here"):
+        Index.read_manifest(tmp_path / "nothing")
+
+
+def test_a_changed_corpus_makes_the_index_stale(engine, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.config.corpus_dir, corpus)
+    with (corpus / "004_b59c51503d8ee357.txt").open("a", encoding="utf-8") as f:
+        f.write("\n追記。\n")
+    cfg = engine.config.replace(corpus_dir=corpus, index_dir=_copy(engine, tmp_path))
+    with pytest.raises(QAIndexError, match=r"stale \(corpus changed: 004_b59c51503d8ee357.txt\)"):
+        open_engine(cfg, rebuild=False, embedder=engine.embedder)
+
+
+def test_a_damaged_index_is_rebuilt(engine, tmp_path: Path) -> None:
+    target = _copy(engine, tmp_path)
+    (target / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    messages: list[str] = []
+    rebuilt = open_engine(
+        engine.config.replace(index_dir=target), embedder=engine.embedder, log=messages.append
+    )
+    assert any("damaged" in m and "rebuilding" in m for m in messages)
+    assert rebuilt.index.chunks == engine.index.chunks
+    Index.load(target)  # the rebuilt index is whole again
