@@ -112,3 +112,31 @@ def test_search_json_from_stdin(engine, capsys, monkeypatch) -> None:
     assert set(first["hits"][0]) == {"rank", "chunk_id", "doc", "title", "text", "score"}
     assert "002#card-1-06" in [h["chunk_id"] for h in first["hits"]]
     assert first["timings_ms"]["total"] > 0
+
+
+def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
+    dataset = tmp_path / "qa.jsonl"
+    rows = [
+        {"id": "a", "question": "静岡県と浙江省の教育交流の覚書はいつ結ばれた？",
+         "answers": ["平成24（2012）年4月4日"], "source": "002_e59d51f378d5a747.txt",
+         "evidence": "", "type": "date", "lang": "ja"},
+        {"id": "b", "question": "札幌市とパリ市の協定は？", "answers": [],
+         "source": "002_e59d51f378d5a747.txt", "evidence": "", "type": "unanswerable",
+         "lang": "ja"},
+        {"id": "c", "question": "火星の首都は？", "answers": ["存在しない文字列"],
+         "source": "002_e59d51f378d5a747.txt", "evidence": "", "type": "name", "lang": "ja"},
+    ]  # fmt: skip
+    dataset.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    args = ["eval", "--dataset", str(dataset), "--mode", "bm25", "--json"]
+    assert main([*args, "--no-rebuild", "--index", str(engine.config.index_dir)]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "bm25" and report["n"] == 2
+    assert report["ranks"]["a"] == 1 and report["ranks"]["c"] is None
+    assert report["hit_at"]["5"] == 0.5
+
+
+def test_eval_bad_dataset_is_a_message(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert main(["eval", "--dataset", str(bad)]) == 2
+    assert "bad.jsonl:1: not an eval item" in capsys.readouterr().err

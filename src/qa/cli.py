@@ -8,6 +8,7 @@ one line on stderr and exit with status 2; nothing is half-written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -19,6 +20,7 @@ from qa.chunking import ParseError, chunk_corpus
 from qa.config import Config, ConfigError, default_model_dir
 from qa.corpus import CorpusError, load_corpus
 from qa.embedding import EmbedderError
+from qa.evaluation import DatasetError
 from qa.index import QAIndexError
 from qa.model_build import ModelBuildError
 from qa.parse_survey import FIELD_NAMES
@@ -43,6 +45,7 @@ _USER_ERRORS = (
     UsageError,
     EmbedderError,
     ModelBuildError,
+    DatasetError,
 )
 
 
@@ -151,6 +154,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON output")
     p.set_defaults(run=_run_search)
 
+    p = sub.add_parser(
+        "eval",
+        parents=[common, model_opts],
+        help="measure retrieval on the eval set",
+        description="Score retrieval on a JSON-lines eval set: hit@1/3/5 and MRR@10 per mode, "
+        "per question type and language, latency p50/p95, and the questions whose answer "
+        "is not in the top 5.",
+    )
+    p.add_argument(
+        "--dataset", type=Path, default=None, metavar="PATH", help="default: eval/qa.jsonl"
+    )
+    p.add_argument(
+        "--mode",
+        dest="eval_mode",
+        choices=(*MODES, "all"),
+        default="all",
+        help="mode to score (default: all)",
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(run=_run_eval)
+
     p = sub.add_parser("chunks", parents=[common], help="print every chunk")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--doc", default=None, help="only the chunks of this document id")
@@ -255,6 +279,62 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
             print(f"{h.rank}. [{h.score:.4f}] {h.chunk.id}  {h.chunk.title}\n   {preview}")
         print(f"({total_ms:.1f} ms)")
     return 0
+
+
+def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
+    from tqdm import tqdm
+
+    from qa.engine import open_engine
+    from qa.evaluation import load_dataset, retrieval_report
+
+    dataset = args.dataset or cfg.corpus_dir.parent / "eval" / "qa.jsonl"
+    items = load_dataset(dataset)
+    engine = open_engine(cfg, rebuild=not args.no_rebuild)
+    modes = MODES if args.eval_mode == "all" else (args.eval_mode,)
+    reports = []
+    for mode in modes:
+
+        def search(question: str, mode: str = mode) -> tuple[list[str], float]:
+            started = time.perf_counter()
+            hits = engine.retriever.search(question, mode=mode, k=10)
+            return [h.chunk.text for h in hits], (time.perf_counter() - started) * 1000
+
+        def bar(it, mode: str = mode):
+            return tqdm(it, desc=f"eval {mode}", unit="q", file=sys.stderr, leave=False)
+
+        reports.append(retrieval_report(mode, items, search, progress=bar))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in reports], ensure_ascii=False, indent=2))
+        return 0
+    by_id = {i.id: i for i in items}
+    answerable = sum(i.answerable for i in items)
+    print(f"Retrieval on {dataset}: {answerable} answerable of {len(items)} questions\n")
+    rows = [("mode", "hit@1", "hit@3", "hit@5", "MRR@10", "p50 ms", "p95 ms")]
+    for r in reports:
+        rows.append(
+            (r.mode, *(f"{r.hit_at[k]:.3f}" for k in (1, 3, 5)), f"{r.mrr10:.3f}",
+             f"{r.latency_ms['p50']:.1f}", f"{r.latency_ms['p95']:.1f}")
+        )  # fmt: skip
+    _table(rows)
+    for group in ("type", "lang"):
+        values = sorted({getattr(by_id[i], group) for i in reports[0].ranks})
+        print(f"\nhit@5 by {group}:")
+        rows = [(group, "n", *(r.mode for r in reports))]
+        for v in values:
+            ids = [i for i in reports[0].ranks if getattr(by_id[i], group) == v]
+            rows.append((v, str(len(ids)), *(f"{_share(r.ranks, ids):.3f}" for r in reports)))
+        _table(rows, indent="  ")
+    last = reports[-1]
+    missed = [i for i, rank in last.ranks.items() if rank is None or rank > 5]
+    print(f"\nNot in the top 5 ({last.mode}): {len(missed)}")
+    for i in missed:
+        rank = "" if last.ranks[i] is None else last.ranks[i]
+        print(f"  {i} [rank {rank or '>10'}] {by_id[i].question}  → {by_id[i].answers[0]}")
+    return 0
+
+
+def _share(ranks: dict[str, int | None], ids: list[str]) -> float:
+    return sum(1 for i in ids if ranks[i] is not None and ranks[i] <= 5) / len(ids)
 
 
 def _filters(specs: list[str]) -> Filters:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "DatasetError",
     "EvalItem",
     "RetrievalReport",
     "fold",
