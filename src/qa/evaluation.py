@@ -2,7 +2,8 @@
 
 Scoring folds text with NFKC and removes white space. A retrieved chunk is
 relevant when its text holds a gold answer string. Unanswerable items (no gold
-strings) do not count for retrieval.
+strings) do not count for retrieval; for answers they are right when the
+system abstains (see :func:`score_answer`).
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ import json
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AnswerReport",
     "DatasetError",
     "EvalItem",
+    "Outcome",
     "RetrievalReport",
+    "answer_report",
     "fold",
     "load_dataset",
     "relevant",
     "retrieval_report",
+    "score_answer",
 ]
 
 TYPES = frozenset(
@@ -170,3 +176,131 @@ def _percentiles(times: list[float]) -> dict[str, float]:
         return {"p50": times[0], "p95": times[0]}
     cuts = statistics.quantiles(times, n=20, method="inclusive")
     return {"p50": round(statistics.median(times), 2), "p95": round(cuts[18], 2)}
+
+
+#: Longest acceptable answer per question type; reasons and lists may run longer.
+CONCISE_CHARS = 120
+LONG_CHARS = 400
+_LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the system answered to one eval item, and how it scored.
+
+    Attributes:
+        item: The eval item.
+        answer: The answer text.
+        abstained: Whether the system said the documents do not hold the answer.
+        right: Scored right under the eval's rules.
+        exact: The folded answer equals a folded gold string.
+        f1: Best character F1 against a gold string (0 for unanswerable items).
+        supported: A right answer with a gold string inside one of its first three citations.
+        ms: Time to answer.
+    """
+
+    item: EvalItem
+    answer: str
+    abstained: bool
+    right: bool
+    exact: bool
+    f1: float
+    supported: bool
+    ms: float
+
+
+def score_answer(
+    item: EvalItem, answer: str, abstained: bool, citations: Sequence[str], ms: float = 0.0
+) -> Outcome:
+    """Score one answer by the eval's rules.
+
+    An answerable item is right when a gold string is inside the folded answer, the
+    answer is not abstained, and it is concise (≤ 120 characters for dates,
+    contacts, counts, names, places and cross-lingual questions, ≤ 400 otherwise).
+    An unanswerable item is right when the system abstained.
+    """
+    folded = fold(answer)
+    golds = [fold(a) for a in item.answers]
+    if not item.answerable:
+        return Outcome(item, answer, abstained, abstained, abstained, 0.0, False, ms)
+    limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    contains = any(g in folded for g in golds)
+    right = contains and not abstained and len(answer) <= limit
+    supported = right and any(relevant(text, item) for text in citations[:3])
+    exact = not abstained and folded in golds
+    f1 = 0.0 if abstained else max(_char_f1(folded, g) for g in golds)
+    return Outcome(item, answer, abstained, right, exact, f1, supported, ms)
+
+
+def _char_f1(prediction: str, gold: str) -> float:
+    common = sum((Counter(prediction) & Counter(gold)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(prediction), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass(frozen=True)
+class AnswerReport:
+    """Answer quality over an eval set.
+
+    Attributes:
+        n: Items scored.
+        accuracy: Share of all items scored right.
+        exact_match: Share of answerable items whose answer is exactly a gold string.
+        char_f1: Mean character F1 over answerable items.
+        abstained_unanswerable: Share of unanswerable items abstained on.
+        false_abstention: Share of answerable items wrongly abstained on.
+        citation_support: Share of right answerable answers whose first three
+            citations hold a gold string.
+        by_type: Type → (items, accuracy).
+        by_lang: Language → (items, accuracy).
+        latency_ms: p50 and p95 of answer time.
+        wrong: The items scored wrong.
+    """
+
+    n: int
+    accuracy: float
+    exact_match: float
+    char_f1: float
+    abstained_unanswerable: float
+    false_abstention: float
+    citation_support: float
+    by_type: dict[str, tuple[int, float]]
+    by_lang: dict[str, tuple[int, float]]
+    latency_ms: dict[str, float]
+    wrong: tuple[Outcome, ...]
+
+
+def answer_report(outcomes: Sequence[Outcome]) -> AnswerReport:
+    """Aggregate scored outcomes."""
+    answerable = [o for o in outcomes if o.item.answerable]
+    unanswerable = [o for o in outcomes if not o.item.answerable]
+    right_answerable = [o for o in answerable if o.right]
+
+    def share(rows: Sequence[Outcome], test: Callable[[Outcome], bool]) -> float:
+        return sum(map(test, rows)) / len(rows) if rows else 0.0
+
+    def groups(key: Callable[[Outcome], str]) -> dict[str, tuple[int, float]]:
+        names = sorted({key(o) for o in outcomes})
+        return {
+            name: (
+                len(rows := [o for o in outcomes if key(o) == name]),
+                share(rows, lambda o: o.right),
+            )
+            for name in names
+        }
+
+    return AnswerReport(
+        n=len(outcomes),
+        accuracy=share(outcomes, lambda o: o.right),
+        exact_match=share(answerable, lambda o: o.exact),
+        char_f1=sum(o.f1 for o in answerable) / len(answerable) if answerable else 0.0,
+        abstained_unanswerable=share(unanswerable, lambda o: o.abstained),
+        false_abstention=share(answerable, lambda o: o.abstained),
+        citation_support=share(right_answerable, lambda o: o.supported),
+        by_type=groups(lambda o: o.item.type),
+        by_lang=groups(lambda o: o.item.lang),
+        latency_ms=_percentiles([o.ms for o in outcomes]),
+        wrong=tuple(o for o in outcomes if not o.right),
+    )

@@ -1,0 +1,52 @@
+"""The eval's scoring rules, on items of the real eval set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.evaluation import answer_report, load_dataset, score_answer
+
+DATASET = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"
+
+
+@pytest.fixture(scope="module")
+def items():
+    return {i.id: i for i in load_dataset(DATASET)}
+
+
+def test_gold_inside_a_concise_answer_is_right(items) -> None:
+    item = items["survey-015"]  # Shizuoka–Zhejiang education memorandum, a date
+    o = score_answer(item, "Date: 平成24（2012）年4月4日", False, ["…平成24（2012）年4月4日…"])
+    assert o.right and o.supported and not o.exact
+    assert score_answer(item, "平成24（2012）年4月4日", False, []).exact
+    # Full-width/half-width and spaces fold away.
+    assert score_answer(item, "平成２４ (2012) 年 4月4日", False, []).right
+
+
+def test_too_long_or_abstained_or_wrong_is_wrong(items) -> None:
+    item = items["survey-015"]
+    assert not score_answer(item, "平成24（2012）年4月4日" + "。" * 120, False, []).right
+    assert not score_answer(item, "平成24（2012）年4月4日", True, []).right
+    assert not score_answer(item, "平成23（2011）年4月4日", False, []).right
+
+
+def test_unanswerable_is_right_only_when_abstained(items) -> None:
+    item = next(i for i in items.values() if not i.answerable)
+    assert score_answer(item, "資料には記載がありません。", True, []).right
+    assert not score_answer(item, "平成24年", False, []).right
+
+
+def test_report_aggregates(items) -> None:
+    answerable = items["survey-015"]
+    unanswerable = next(i for i in items.values() if not i.answerable)
+    outcomes = [
+        score_answer(answerable, "平成24（2012）年4月4日", False, ["平成24（2012）年4月4日"], 10),
+        score_answer(unanswerable, "記載なし", False, [], 30),
+    ]
+    r = answer_report(outcomes)
+    assert (r.n, r.accuracy, r.false_abstention, r.abstained_unanswerable) == (2, 0.5, 0.0, 0.0)
+    assert r.citation_support == 1.0 and r.exact_match == 1.0
+    assert [o.item.id for o in r.wrong] == [unanswerable.id]
+    assert r.by_lang["en"] == (1, 1.0)
