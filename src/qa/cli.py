@@ -228,9 +228,13 @@ def _run_corpus(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _run_model(args: argparse.Namespace, cfg: Config) -> int:
-    from qa.model_build import build_model
+    from qa.model_build import build_model, is_complete_model
 
-    out = build_model(args.out or default_model_dir(), force=args.force, progress=True)
+    target = args.out or default_model_dir()
+    if is_complete_model(target) and not args.force:
+        print(f"Model already in {target} (--force rebuilds it)")
+        return 0
+    out = build_model(target, force=args.force, progress=True)
     print(f"Model written to {out}")
     return 0
 
