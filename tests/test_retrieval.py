@@ -66,3 +66,17 @@ def test_odd_questions_never_crash(engine, question: str) -> None:
 def test_unknown_mode_is_refused(engine) -> None:
     with pytest.raises(ValueError, match="mode must be"):
         engine.retriever.search("静岡県", mode="magic")
+
+
+def test_chunk_scores_are_the_best_of_their_passages_brute_force(engine) -> None:
+    question = "環境技術交流に関する協定の担当課は？"
+    tokens = [t for t in engine.tokenizer(question) if t in engine.index.bm25.vocab_dict]
+    per_passage = engine.index.bm25.get_scores(tokens)
+    best: dict[int, float] = {}
+    for p, score in zip(engine.index.passages, per_passage, strict=True):
+        best[p.chunk] = max(best.get(p.chunk, float("-inf")), float(score))
+    expected = sorted(best, key=lambda c: -best[c])[:5]
+    hits = engine.retriever.search(question, mode="bm25", k=5)
+    assert [engine.index.chunks.index(h.chunk) for h in hits] == expected
+    for h in hits:
+        assert h.score == pytest.approx(best[engine.index.chunks.index(h.chunk)])

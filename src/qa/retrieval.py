@@ -169,9 +169,11 @@ class Retriever:
         """Each chunk's best passage score, and which passage that was."""
         n = len(self.index.chunks)
         owner = self.index.passage_chunk
-        order = np.argsort(passage_scores, kind="stable")  # ascending: the best write last
+        # Sorted by chunk, then score: the last passage of each chunk's run is its best.
+        order = np.lexsort((passage_scores, owner))
+        last = order[np.r_[owner[order][1:] != owner[order][:-1], True]]
         best = np.zeros(n, dtype=np.int64)
-        best[owner[order]] = order
+        best[owner[last]] = last
         scores = passage_scores[best]
         has_passage = np.zeros(n, dtype=bool)
         has_passage[owner] = True
