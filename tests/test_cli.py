@@ -129,10 +129,15 @@ def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
     dataset.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     args = ["eval", "--dataset", str(dataset), "--mode", "bm25", "--json"]
     assert main([*args, "--no-rebuild", "--index", str(engine.config.index_dir)]) == 0
-    (report,) = json.loads(capsys.readouterr().out)
+    figures = json.loads(capsys.readouterr().out)
+    (report,) = figures["retrieval"]
     assert report["mode"] == "bm25" and report["n"] == 2
     assert report["ranks"]["a"] == 1 and report["ranks"]["c"] is None
     assert report["hit_at"]["5"] == 0.5
+    answers = figures["answers"]
+    assert answers["n"] == 3
+    wrong = {w["id"] for w in answers["wrong"]}
+    assert "c" in wrong and "a" not in wrong
 
 
 def test_eval_bad_dataset_is_a_message(capsys, tmp_path: Path) -> None:
@@ -140,3 +145,22 @@ def test_eval_bad_dataset_is_a_message(capsys, tmp_path: Path) -> None:
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     assert main(["eval", "--dataset", str(bad)]) == 2
     assert "bad.jsonl:1: not an eval item" in capsys.readouterr().err
+
+
+def test_ask_json_from_stdin(engine, capsys, monkeypatch) -> None:
+    import io
+
+    lines = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？\n<script>alert(1)</script>\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    args = ["ask", "--json", "-", "--no-rebuild", "--index", str(engine.config.index_dir)]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2
+    first = rows[0]
+    assert set(first) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert "平成24（2012）年4月4日" in first["answer"] and not first["abstained"]
+    cited = first["citations"][0]
+    assert cited["chunk_id"] == "002#card-1-06"
+    start, end = cited["span"]
+    assert cited["text"][start:end] in first["answer"]
+    assert "<script>" not in rows[1]["answer"]

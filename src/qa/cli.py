@@ -155,12 +155,29 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_run_search)
 
     p = sub.add_parser(
+        "ask",
+        parents=[common, model_opts],
+        help="answer a question, citing the passages used",
+        description="Answer a question from the documents with the exact passage it came from; "
+        "say so when the documents do not hold the answer. With --json and '-' as the "
+        "question, read one question per line from stdin and write one JSON line each.",
+    )
+    p.add_argument("question", help="the question, or - to read questions from stdin")
+    p.add_argument("-k", type=int, default=None, metavar="K", help="passages to cite (default: 5)")
+    p.add_argument(
+        "--filter", action="append", default=[], metavar="KEY=VALUE", help="as for qa search"
+    )
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.set_defaults(run=_run_ask)
+
+    p = sub.add_parser(
         "eval",
         parents=[common, model_opts],
-        help="measure retrieval on the eval set",
-        description="Score retrieval on a JSON-lines eval set: hit@1/3/5 and MRR@10 per mode, "
-        "per question type and language, latency p50/p95, and the questions whose answer "
-        "is not in the top 5.",
+        help="measure retrieval and answers on the eval set",
+        description="Score a JSON-lines eval set: retrieval hit@1/3/5 and MRR@10 per mode; "
+        "answer accuracy, exact match, character F1, abstention and citation support; each "
+        "per question type and language, with latency p50/p95, the questions whose answer is "
+        "not in the top 5 and the questions answered wrong.",
     )
     p.add_argument(
         "--dataset", type=Path, default=None, metavar="PATH", help="default: eval/qa.jsonl"
@@ -285,6 +302,46 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.answer import Answerer
+    from qa.engine import open_engine
+
+    filters = _filters(args.filter)
+    questions = _questions(args.question, args.json)
+    engine = open_engine(cfg, rebuild=not args.no_rebuild)
+    answerer = Answerer(engine.retriever, mode=cfg.mode)
+    for question in questions:
+        answer = answerer.answer(question, k=cfg.top_k, filters=filters)
+        if args.json:
+            record = {
+                "question": answer.question,
+                "answer": answer.text,
+                "abstained": answer.abstained,
+                "citations": [
+                    {
+                        "rank": c.rank,
+                        "doc": c.doc,
+                        "chunk_id": c.chunk_id,
+                        "title": c.title,
+                        "text": c.text,
+                        "span": list(c.span) if c.span else None,
+                        "source_span": list(c.source_span) if c.source_span else None,
+                        "score": round(c.score, 6),
+                    }
+                    for c in answer.citations
+                ],
+                "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+            continue
+        print(answer.text)
+        for c in answer.citations[:3]:
+            quote = c.text[c.span[0] : c.span[1]] if c.span else ""
+            where = f" 「{quote}」" if quote else ""
+            print(f"  [{c.rank}] {c.doc} {c.chunk_id} {c.title}{where}")
+    return 0
+
+
 def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
     from tqdm import tqdm
 
@@ -307,8 +364,25 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
             return tqdm(it, desc=f"eval {mode}", unit="q", file=sys.stderr, leave=False)
 
         reports.append(retrieval_report(mode, items, search, progress=bar))
+    answers = _answer_report(engine, items, cfg.mode, cfg.top_k)
     if args.json:
-        print(json.dumps([dataclasses.asdict(r) for r in reports], ensure_ascii=False, indent=2))
+        figures = dataclasses.asdict(answers)
+        figures["wrong"] = [
+            {
+                "id": o.item.id,
+                "question": o.item.question,
+                "answer": o.answer,
+                "gold": o.item.answers,
+            }
+            for o in answers.wrong
+        ]
+        print(
+            json.dumps(
+                {"retrieval": [dataclasses.asdict(r) for r in reports], "answers": figures},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     by_id = {i.id: i for i in items}
     answerable = sum(i.answerable for i in items)
@@ -334,7 +408,56 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
     for i in missed:
         rank = "" if last.ranks[i] is None else last.ranks[i]
         print(f"  {i} [rank {rank or '>10'}] {by_id[i].question}  → {by_id[i].answers[0]}")
+    _print_answer_report(answers, cfg.mode)
     return 0
+
+
+def _answer_report(engine, items, mode: str, k: int):
+    from tqdm import tqdm
+
+    from qa.answer import Answerer
+    from qa.evaluation import answer_report, score_answer
+
+    answerer = Answerer(engine.retriever, mode=mode)
+    outcomes = []
+    for item in tqdm(items, desc="eval answers", unit="q", file=sys.stderr, leave=False):
+        answer = answerer.answer(item.question, k=k)
+        outcomes.append(
+            score_answer(
+                item,
+                answer.text,
+                answer.abstained,
+                [c.text for c in answer.citations],
+                answer.timings_ms.get("total", 0.0),
+            )
+        )
+    return answer_report(outcomes)
+
+
+def _print_answer_report(r, mode: str) -> None:
+    print(f"\nAnswers ({mode} retrieval, {r.n} questions)")
+    rows = [
+        ("accuracy", f"{r.accuracy:.3f}"),
+        ("exact match (answerable)", f"{r.exact_match:.3f}"),
+        ("char F1 (answerable)", f"{r.char_f1:.3f}"),
+        ("unanswerable abstained", f"{r.abstained_unanswerable:.3f}"),
+        ("answerable wrongly abstained", f"{r.false_abstention:.3f}"),
+        ("citation support (right answers)", f"{r.citation_support:.3f}"),
+        ("latency p50 / p95 ms", f"{r.latency_ms['p50']:.1f} / {r.latency_ms['p95']:.1f}"),
+    ]
+    _table(rows, indent="  ")
+    for name, groups in (("type", r.by_type), ("lang", r.by_lang)):
+        print(f"\naccuracy by {name}:")
+        _table(
+            [(name, "n", "accuracy")] + [(g, str(n), f"{a:.3f}") for g, (n, a) in groups.items()],
+            indent="  ",
+        )
+    print(f"\nWrong answers: {len(r.wrong)}")
+    for o in r.wrong:
+        said = "(abstained)" if o.abstained else " ".join(o.answer.split())[:80]
+        gold = o.item.answers[0] if o.item.answers else "(unanswerable)"
+        print(f"  {o.item.id} [{o.item.type}/{o.item.lang}] {o.item.question}")
+        print(f"      said: {said}\n      gold: {gold}")
 
 
 def _share(ranks: dict[str, int | None], ids: list[str]) -> float:
