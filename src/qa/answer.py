@@ -28,6 +28,7 @@ from qa.parse_survey import COUNTRIES
 from qa.question import Question, analyze, name_components
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Card, Chunk
+from qa.textclean import fold_nfkc
 
 __all__ = ["ABSTAIN", "Answer", "Answerer", "Citation"]
 
@@ -150,7 +151,7 @@ class Answerer:
             self._sides[chunk.id] = (jp, fr)
             names |= jp | fr
         self._names = frozenset(names)
-        self._corpus = "\n".join(_fold(c.text) for c in chunks)
+        self._corpus = "\n".join(fold_nfkc(c.text) for c in chunks)
         self._chunks = chunks
         #: Field labels: short lines that head a value in at least three sections.
         seen: dict[str, int] = {}
@@ -159,7 +160,9 @@ class Answerer:
                 for label in {m.group(1).strip() for m in _LABEL.finditer(c.text)}:
                     seen[label] = seen.get(label, 0) + 1
         self._labels = frozenset(k for k, n in seen.items() if n >= 3) - _GENERIC_LABELS
-        self._card_departments = "\n".join(_fold(c.card.department) for c in self._cards if c.card)
+        self._card_departments = "\n".join(
+            fold_nfkc(c.card.department) for c in self._cards if c.card
+        )
 
     def analyze(self, question: str) -> Question:
         """The question's analysis, against the corpus's place names."""
@@ -231,7 +234,7 @@ class Answerer:
     def _covers(self, chunk: Chunk, places: tuple[str, ...]) -> bool:
         card = chunk.card
         assert card is not None
-        names = _fold(f"{card.japanese} {card.foreign} {chunk.title}")
+        names = fold_nfkc(f"{card.japanese} {card.foreign} {chunk.title}")
         return all(p in names for p in places)
 
     # --- cards ----------------------------------------------------------------
@@ -269,7 +272,7 @@ class Answerer:
     def _both_sides_named(self, q: Question, chunk: Chunk) -> bool:
         card = chunk.card
         assert card is not None
-        jp, fr = _fold(card.japanese), _fold(card.foreign)
+        jp, fr = fold_nfkc(card.japanese), fold_nfkc(card.foreign)
         return any(p in jp for p in q.places) and any(p in fr for p in q.places)
 
     def _partner(self, q: Question, chunk: Chunk, card: Card) -> str:
@@ -286,7 +289,7 @@ class Answerer:
         chunks = [h.chunk for h in hits[:5]]
         if q.years:
             marks = [m for y in q.years for m in _year_marks(y)]
-            dated = [c for c in chunks if any(m in _fold(c.text) for m in marks)]
+            dated = [c for c in chunks if any(m in fold_nfkc(c.text) for m in marks)]
             if not dated:
                 return None
             chunks = dated
@@ -367,10 +370,6 @@ class Answerer:
 # --- helpers ------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def _ordinals(text: str) -> list[str]:
     return [a or b for a, b in _ORDINAL.findall(text)]
 
@@ -422,7 +421,7 @@ def locate(text: str, value: str) -> tuple[int, int] | None:
             if not f.isspace():
                 folded.append(f)
                 index.append(pos)
-    target = _fold(value)
+    target = fold_nfkc(value)
     j = "".join(folded).find(target) if target else -1
     if j < 0:
         return None
@@ -450,7 +449,7 @@ def _contact(chunk: Chunk, card: Card) -> _Pick | None:
 
 
 def _bigrams(text: str) -> set[str]:
-    t = [ch for ch in _fold(text) if ch not in _STOP]
+    t = [ch for ch in fold_nfkc(text) if ch not in _STOP]
     return {a + b for a, b in itertools.pairwise(t)} | set(t)
 
 
@@ -497,8 +496,8 @@ def _best_line(q: Question, chunks: list[Chunk], pattern: re.Pattern[str] | None
     if unit_hint in ("か所", "ヵ所", "カ所"):
         unit_hint = "所"
     ordinals = [f"第{n}回" for n in _ordinals(q.text)]
-    asked = _fold(q.text)
-    named = set(q.places) | {_fold(t) for t in _PLACE_TOKEN.findall(q.text)}
+    asked = fold_nfkc(q.text)
+    named = set(q.places) | {fold_nfkc(t) for t in _PLACE_TOKEN.findall(q.text)}
     named |= {n for c in q.countries for n in (c, *COUNTRIES.get(c, ()))}
     marks = [m for y in q.years for m in _year_marks(y)]
     best: tuple[float, Chunk, int, int] | None = None
@@ -507,7 +506,7 @@ def _best_line(q: Question, chunks: list[Chunk], pattern: re.Pattern[str] | None
             line = chunk.text[start:end]
             if len(line.strip()) < 2 or line.strip() == chunk.title:
                 continue
-            folded = _fold(line)
+            folded = fold_nfkc(line)
             if folded in asked:
                 continue  # a line the question already says answers nothing
             if ordinals and not any(o in folded for o in ordinals):

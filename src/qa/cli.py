@@ -103,6 +103,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop with a message instead of rebuilding a missing, stale or damaged index",
     )
+    question_opts = argparse.ArgumentParser(add_help=False)
+    question_opts.add_argument("question", help="the question, or - to read questions from stdin")
+    question_opts.add_argument(
+        "-k", type=int, default=None, metavar="K", help="passages to return (default: 5)"
+    )
+    question_opts.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="restrict passages: doc=002, kind=card|section|survey|brochure|report, "
+        "field=⑦ or field=商業, country=ベトナム (repeatable)",
+    )
+    question_opts.add_argument("--json", action="store_true", help="JSON output")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -135,39 +149,22 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "search",
-        parents=[common, model_opts],
+        parents=[common, model_opts, question_opts],
         help="retrieve the passages for a question",
         description="Retrieve the best chunks for a question. With --json and '-' as the "
         "question, read one question per line from stdin and write one JSON line each.",
     )
-    p.add_argument("question", help="the question, or - to read questions from stdin")
     p.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: hybrid)")
-    p.add_argument("-k", type=int, default=None, metavar="K", help="number of hits (default: 5)")
-    p.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="restrict hits: doc=002, kind=card|section|survey|brochure|report, "
-        "field=⑦ or field=商業, country=ベトナム (repeatable)",
-    )
-    p.add_argument("--json", action="store_true", help="JSON output")
     p.set_defaults(run=_run_search)
 
     p = sub.add_parser(
         "ask",
-        parents=[common, model_opts],
+        parents=[common, model_opts, question_opts],
         help="answer a question, citing the passages used",
         description="Answer a question from the documents with the exact passage it came from; "
         "say so when the documents do not hold the answer. With --json and '-' as the "
         "question, read one question per line from stdin and write one JSON line each.",
     )
-    p.add_argument("question", help="the question, or - to read questions from stdin")
-    p.add_argument("-k", type=int, default=None, metavar="K", help="passages to cite (default: 5)")
-    p.add_argument(
-        "--filter", action="append", default=[], metavar="KEY=VALUE", help="as for qa search"
-    )
-    p.add_argument("--json", action="store_true", help="JSON output")
     p.set_defaults(run=_run_ask)
 
     p = sub.add_parser(

@@ -9,13 +9,13 @@ system abstains (see :func:`score_answer`).
 from __future__ import annotations
 
 import json
-import re
 import statistics
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from qa.textclean import fold_nfkc
 
 __all__ = [
     "AnswerReport",
@@ -71,7 +71,7 @@ class EvalItem:
 
 def fold(text: str) -> str:
     """The scoring form: NFKC, no white space."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return fold_nfkc(text)
 
 
 def relevant(text: str, item: EvalItem) -> bool:

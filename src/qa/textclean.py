@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from qa.schema import Segment
 
-__all__ = ["OLD_FORMS", "Cleaned", "clean", "fold", "fold_digits"]
+__all__ = ["OLD_FORMS", "Cleaned", "clean", "fold", "fold_digits", "fold_nfkc", "normalize"]
 
 
 class Cleaned(NamedTuple):
@@ -158,9 +158,19 @@ def _segments(origin: Iterable[int]) -> Iterable[Segment]:
 OLD_FORMS = str.maketrans({"經": "経", "濟": "済", "團": "団", "國": "国"})
 
 
+def normalize(text: str) -> str:
+    """NFKC with old OCR character forms replaced; the form BM25 sees."""
+    return unicodedata.normalize("NFKC", text).translate(OLD_FORMS)
+
+
 def fold(text: str) -> str:
-    """NFKC, old OCR character forms replaced, white space removed: for matching, not display."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(OLD_FORMS))
+    """:func:`normalize` with white space removed: for matching, not display."""
+    return re.sub(r"\s+", "", normalize(text))
+
+
+def fold_nfkc(text: str) -> str:
+    """NFKC with white space removed, old forms kept: the eval's scoring form."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def fold_digits(text: str) -> str:

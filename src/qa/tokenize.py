@@ -13,10 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
-from qa.textclean import OLD_FORMS
+from qa.textclean import normalize
 
 __all__ = ["FORMS", "JapaneseTokenizer", "TokenizerError", "normalize"]
 
@@ -79,8 +78,3 @@ class JapaneseTokenizer:
     def many(self, texts: Iterable[str]) -> list[list[str]]:
         """Tokens of each text."""
         return [self(t) for t in texts]
-
-
-def normalize(text: str) -> str:
-    """NFKC with old OCR character forms replaced; the form BM25 sees."""
-    return unicodedata.normalize("NFKC", text).translate(OLD_FORMS)
