@@ -114,7 +114,7 @@ def test_search_json_from_stdin(engine, capsys, monkeypatch) -> None:
     assert first["timings_ms"]["total"] > 0
 
 
-def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
+def _small_dataset(tmp_path: Path) -> Path:
     dataset = tmp_path / "qa.jsonl"
     rows = [
         {"id": "a", "question": "静岡県と浙江省の教育交流の覚書はいつ結ばれた？",
@@ -127,7 +127,11 @@ def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
          "source": "002_e59d51f378d5a747.txt", "evidence": "", "type": "name", "lang": "ja"},
     ]  # fmt: skip
     dataset.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    args = ["eval", "--dataset", str(dataset), "--mode", "bm25", "--json"]
+    return dataset
+
+
+def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
+    args = ["eval", "--dataset", str(_small_dataset(tmp_path)), "--mode", "bm25", "--json"]
     assert main([*args, "--no-rebuild", "--index", str(engine.config.index_dir)]) == 0
     figures = json.loads(capsys.readouterr().out)
     (report,) = figures["retrieval"]
@@ -135,9 +139,44 @@ def test_eval_scores_retrieval(engine, capsys, tmp_path: Path) -> None:
     assert report["ranks"]["a"] == 1 and report["ranks"]["c"] is None
     assert report["hit_at"]["5"] == 0.5
     answers = figures["answers"]
-    assert answers["n"] == 3
+    assert answers["n"] == 3 and answers["mode"] == "bm25"
     wrong = {w["id"] for w in answers["wrong"]}
     assert "c" in wrong and "a" not in wrong
+    assert figures["answers_by_mode"] == {"bm25": answers}
+
+
+def test_eval_all_modes_answers_and_report(engine, capsys, tmp_path: Path) -> None:
+    dataset = _small_dataset(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["eval", "--dataset", str(dataset), "--mode", "all", "--json"]
+    args += ["--report", str(out / "report.md")]
+    assert main([*args, "--no-rebuild", "--index", str(engine.config.index_dir)]) == 0
+    captured = capsys.readouterr()
+    figures = json.loads(captured.out)
+    by_mode = figures["answers_by_mode"]
+    assert list(by_mode) == ["bm25", "dense", "hybrid"]
+    assert all(a["mode"] == m and a["n"] == 3 for m, a in by_mode.items())
+    assert figures["answers"] == by_mode["hybrid"]
+    assert [r["mode"] for r in figures["retrieval"]] == ["bm25", "dense", "hybrid"]
+    assert "report written to" in captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["report-accuracy-by-type.png", "report.md"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    for m, a in by_mode.items():
+        assert f"| {m} | 3 | {a['accuracy']:.3f} |" in markdown
+    assert "](report-accuracy-by-type.png)" in markdown
+
+
+def test_eval_report_into_a_missing_folder_fails_first(capsys, tmp_path: Path) -> None:
+    dataset = _small_dataset(tmp_path)
+    target = tmp_path / "missing" / "report.md"
+    # No index there: had the run started, the error would be about the index.
+    args = ["eval", "--dataset", str(dataset), "--report", str(target)]
+    assert main([*args, "--no-rebuild", "--index", str(tmp_path / "no-index")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert captured.err.strip() == f"qa: error: --report: {target.parent}: folder not found"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.jsonl"]
 
 
 def test_eval_bad_dataset_is_a_message(capsys, tmp_path: Path) -> None:

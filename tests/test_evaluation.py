@@ -45,7 +45,8 @@ def test_report_aggregates(items) -> None:
         score_answer(answerable, "平成24（2012）年4月4日", False, ["平成24（2012）年4月4日"], 10),
         score_answer(unanswerable, "記載なし", False, [], 30),
     ]
-    r = answer_report(outcomes)
+    r = answer_report(outcomes, "bm25")
+    assert r.mode == "bm25"
     assert (r.n, r.accuracy, r.false_abstention, r.abstained_unanswerable) == (2, 0.5, 0.0, 0.0)
     assert r.citation_support == 1.0 and r.exact_match == 1.0
     assert [o.item.id for o in r.wrong] == [unanswerable.id]

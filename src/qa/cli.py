@@ -172,9 +172,10 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common, model_opts],
         help="measure retrieval and answers on the eval set",
         description="Score a JSON-lines eval set: retrieval hit@1/3/5 and MRR@10 per mode; "
-        "answer accuracy, exact match, character F1, abstention and citation support; each "
-        "per question type and language, with latency p50/p95, the questions whose answer is "
-        "not in the top 5 and the questions answered wrong.",
+        "answer accuracy, exact match, character F1, abstention and citation support per "
+        "mode; each per question type and language, with latency p50/p95, the questions whose "
+        "answer is not in the top 5 and the questions answered wrong (for hybrid when it is "
+        "scored). --report also writes them as Markdown with a plot of accuracy by type.",
     )
     p.add_argument(
         "--dataset", type=Path, default=None, metavar="PATH", help="default: eval/qa.jsonl"
@@ -187,6 +188,14 @@ def _parser() -> argparse.ArgumentParser:
         help="mode to score (default: all)",
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the figures as Markdown to PATH, with a PNG plot of answer accuracy "
+        "by question type beside it (r.md → r-accuracy-by-type.png); needs matplotlib",
+    )
     p.set_defaults(run=_run_eval)
 
     p = sub.add_parser("chunks", parents=[common], help="print every chunk")
@@ -340,57 +349,101 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
-    from tqdm import tqdm
+    from datetime import UTC, datetime
 
     from qa.engine import open_engine
-    from qa.evaluation import load_dataset, retrieval_report
+    from qa.evaluation import EvalRun, load_dataset, retrieval_report
+    from qa.report import ReportError, check_target, describe_index, write_report
 
     dataset = args.dataset or cfg.corpus_dir.parent / "eval" / "qa.jsonl"
     items = load_dataset(dataset)
+    try:
+        # Before the long run: a report that cannot be written fails now, not after it.
+        target = None if args.report is None else check_target(args.report)
+    except ReportError as exc:
+        raise UsageError(f"--report: {exc}") from None
+    started = datetime.now(UTC)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     modes = MODES if args.eval_mode == "all" else (args.eval_mode,)
-    reports = []
+    retrieval = []
     for mode in modes:
 
         def search(question: str, mode: str = mode) -> tuple[list[str], float]:
-            started = time.perf_counter()
+            t0 = time.perf_counter()
             hits = engine.retriever.search(question, mode=mode, k=10)
-            return [h.chunk.text for h in hits], (time.perf_counter() - started) * 1000
+            return [h.chunk.text for h in hits], (time.perf_counter() - t0) * 1000
 
-        def bar(it, mode: str = mode):
-            return tqdm(it, desc=f"eval {mode}", unit="q", file=sys.stderr, leave=False)
-
-        reports.append(retrieval_report(mode, items, search, progress=bar))
-    answers = _answer_report(engine, items, cfg.mode, cfg.top_k)
+        retrieval.append(retrieval_report(mode, items, search, progress=_bar(f"retrieval {mode}")))
+    run = EvalRun(
+        dataset=str(dataset),
+        questions=len(items),
+        answerable=sum(i.answerable for i in items),
+        date=started.strftime("%Y-%m-%d %H:%M UTC"),
+        model=engine.embedder.name,
+        index=describe_index(engine.index.manifest),
+        top_k=cfg.top_k,
+        retrieval=tuple(retrieval),
+        answers=tuple(_answer_report(engine, items, mode, cfg.top_k) for mode in modes),
+    )
     if args.json:
-        figures = dataclasses.asdict(answers)
-        figures["wrong"] = [
-            {
-                "id": o.item.id,
-                "question": o.item.question,
-                "answer": o.answer,
-                "gold": o.item.answers,
-            }
-            for o in answers.wrong
-        ]
         print(
             json.dumps(
-                {"retrieval": [dataclasses.asdict(r) for r in reports], "answers": figures},
+                {
+                    "retrieval": [dataclasses.asdict(r) for r in run.retrieval],
+                    "answers": _answer_figures(run.focus),
+                    "answers_by_mode": {a.mode: _answer_figures(a) for a in run.answers},
+                },
                 ensure_ascii=False,
                 indent=2,
             )
         )
-        return 0
-    by_id = {i.id: i for i in items}
-    answerable = sum(i.answerable for i in items)
-    print(f"Retrieval on {dataset}: {answerable} answerable of {len(items)} questions\n")
-    rows = [("mode", "hit@1", "hit@3", "hit@5", "MRR@10", "p50 ms", "p95 ms")]
-    for r in reports:
-        rows.append(
-            (r.mode, *(f"{r.hit_at[k]:.3f}" for k in (1, 3, 5)), f"{r.mrr10:.3f}",
-             f"{r.latency_ms['p50']:.1f}", f"{r.latency_ms['p95']:.1f}")
-        )  # fmt: skip
-    _table(rows)
+    else:
+        _print_eval(run, {i.id: i for i in items})
+    if target is not None:
+        # After the figures are out, so that a late failure (disk full) does not lose them.
+        try:
+            written = write_report(run, target.markdown)
+        except ReportError as exc:
+            raise UsageError(f"--report: {exc}") from None
+        print(f"qa: report written to {written.markdown} and {written.plot}", file=sys.stderr)
+    return 0
+
+
+def _bar(desc: str):
+    """A progress bar on stderr that goes away when done."""
+    from tqdm import tqdm
+
+    return lambda it: tqdm(it, desc=desc, unit="q", file=sys.stderr, leave=False)
+
+
+def _answer_report(engine, items, mode: str, k: int):
+    from qa.answer import Answerer
+    from qa.evaluation import Response, evaluate_answers
+
+    answerer = Answerer(engine.retriever, mode=mode)
+    return evaluate_answers(
+        mode,
+        items,
+        lambda question: Response.of(answerer.answer(question, k=k)),
+        progress=_bar(f"answers {mode}"),
+    )
+
+
+def _answer_figures(report) -> dict:
+    figures = dataclasses.asdict(report)
+    figures["wrong"] = [
+        {"id": o.item.id, "question": o.item.question, "answer": o.answer, "gold": o.item.answers}
+        for o in report.wrong
+    ]
+    return figures
+
+
+def _print_eval(run, by_id) -> None:
+    from qa.report import retrieval_rows
+
+    reports = run.retrieval
+    print(f"Retrieval on {run.dataset}: {run.answerable} answerable of {run.questions} questions\n")
+    _table(retrieval_rows(reports))
     for group in ("type", "lang"):
         values = sorted({getattr(by_id[i], group) for i in reports[0].ranks})
         print(f"\nhit@5 by {group}:")
@@ -405,52 +458,23 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
     for i in missed:
         rank = "" if last.ranks[i] is None else last.ranks[i]
         print(f"  {i} [rank {rank or '>10'}] {by_id[i].question}  → {by_id[i].answers[0]}")
-    _print_answer_report(answers, cfg.mode)
-    return 0
+    _print_answer_report(run)
 
 
-def _answer_report(engine, items, mode: str, k: int):
-    from tqdm import tqdm
+def _print_answer_report(run) -> None:
+    import textwrap
 
-    from qa.answer import Answerer
-    from qa.evaluation import answer_report, score_answer
+    from qa.report import ANSWER_KEY, accuracy_rows, answer_rows
 
-    answerer = Answerer(engine.retriever, mode=mode)
-    outcomes = []
-    for item in tqdm(items, desc="eval answers", unit="q", file=sys.stderr, leave=False):
-        answer = answerer.answer(item.question, k=k)
-        outcomes.append(
-            score_answer(
-                item,
-                answer.text,
-                answer.abstained,
-                [c.text for c in answer.citations],
-                answer.timings_ms.get("total", 0.0),
-            )
-        )
-    return answer_report(outcomes)
-
-
-def _print_answer_report(r, mode: str) -> None:
-    print(f"\nAnswers ({mode} retrieval, {r.n} questions)")
-    rows = [
-        ("accuracy", f"{r.accuracy:.3f}"),
-        ("exact match (answerable)", f"{r.exact_match:.3f}"),
-        ("char F1 (answerable)", f"{r.char_f1:.3f}"),
-        ("unanswerable abstained", f"{r.abstained_unanswerable:.3f}"),
-        ("answerable wrongly abstained", f"{r.false_abstention:.3f}"),
-        ("citation support (right answers)", f"{r.citation_support:.3f}"),
-        ("latency p50 / p95 ms", f"{r.latency_ms['p50']:.1f} / {r.latency_ms['p95']:.1f}"),
-    ]
-    _table(rows, indent="  ")
-    for name, groups in (("type", r.by_type), ("lang", r.by_lang)):
-        print(f"\naccuracy by {name}:")
-        _table(
-            [(name, "n", "accuracy")] + [(g, str(n), f"{a:.3f}") for g, (n, a) in groups.items()],
-            indent="  ",
-        )
-    print(f"\nWrong answers: {len(r.wrong)}")
-    for o in r.wrong:
+    print(f"\nAnswers ({run.questions} questions, top {run.top_k} passages)")
+    _table(answer_rows(run.answers), indent="  ")
+    print(textwrap.fill(f"({ANSWER_KEY})", width=98, initial_indent="  ", subsequent_indent="   "))
+    for group in ("type", "lang"):
+        print(f"\naccuracy by {group}:")
+        _table(accuracy_rows(run.answers, group), indent="  ")
+    focus = run.focus
+    print(f"\nWrong answers ({focus.mode}): {len(focus.wrong)}")
+    for o in focus.wrong:
         said = "(abstained)" if o.abstained else " ".join(o.answer.split())[:80]
         gold = o.item.answers[0] if o.item.answers else "(unanswerable)"
         print(f"  {o.item.id} [{o.item.type}/{o.item.lang}] {o.item.question}")

@@ -14,16 +14,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from qa.textclean import fold_nfkc
 
+if TYPE_CHECKING:
+    from qa.answer import Answer
+
 __all__ = [
+    "FOCUS_MODE",
     "AnswerReport",
     "DatasetError",
     "EvalItem",
+    "EvalRun",
     "Outcome",
+    "Response",
     "RetrievalReport",
     "answer_report",
+    "evaluate_answers",
     "fold",
     "load_dataset",
     "relevant",
@@ -242,9 +250,10 @@ def _char_f1(prediction: str, gold: str) -> float:
 
 @dataclass(frozen=True)
 class AnswerReport:
-    """Answer quality over an eval set.
+    """Answer quality of one retrieval mode over an eval set.
 
     Attributes:
+        mode: The retrieval mode the answerer used.
         n: Items scored.
         accuracy: Share of all items scored right.
         exact_match: Share of answerable items whose answer is exactly a gold string.
@@ -259,6 +268,7 @@ class AnswerReport:
         wrong: The items scored wrong.
     """
 
+    mode: str
     n: int
     accuracy: float
     exact_match: float
@@ -272,8 +282,8 @@ class AnswerReport:
     wrong: tuple[Outcome, ...]
 
 
-def answer_report(outcomes: Sequence[Outcome]) -> AnswerReport:
-    """Aggregate scored outcomes."""
+def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
+    """Aggregate the outcomes of answering with retrieval ``mode``."""
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
     right_answerable = [o for o in answerable if o.right]
@@ -292,6 +302,7 @@ def answer_report(outcomes: Sequence[Outcome]) -> AnswerReport:
         }
 
     return AnswerReport(
+        mode=mode,
         n=len(outcomes),
         accuracy=share(outcomes, lambda o: o.right),
         exact_match=share(answerable, lambda o: o.exact),
@@ -304,3 +315,86 @@ def answer_report(outcomes: Sequence[Outcome]) -> AnswerReport:
         latency_ms=_percentiles([o.ms for o in outcomes]),
         wrong=tuple(o for o in outcomes if not o.right),
     )
+
+
+class Response(NamedTuple):
+    """What the system said to one question, as far as scoring needs it.
+
+    Attributes:
+        text: The answer text.
+        abstained: Whether it said the documents do not hold the answer.
+        citations: Texts of the cited passages, in rank order.
+        ms: Time to answer.
+    """
+
+    text: str
+    abstained: bool
+    citations: tuple[str, ...]
+    ms: float
+
+    @classmethod
+    def of(cls, answer: Answer) -> Response:
+        """The scored part of an :class:`~qa.answer.Answer`."""
+        return cls(
+            answer.text,
+            answer.abstained,
+            tuple(c.text for c in answer.citations),
+            answer.timings_ms.get("total", 0.0),
+        )
+
+
+def evaluate_answers(
+    mode: str,
+    items: Sequence[EvalItem],
+    respond: Callable[[str], Response],
+    progress: Callable[[Iterable[EvalItem]], Iterable[EvalItem]] = iter,
+) -> AnswerReport:
+    """Answer every item and score the answers.
+
+    Args:
+        mode: Name of the retrieval mode the answers use.
+        items: The eval items, answerable or not.
+        respond: Question → what the system said.
+        progress: Wraps the item iterator, e.g. with a progress bar.
+    """
+    outcomes = []
+    for item in progress(items):
+        said = respond(item.question)
+        outcomes.append(score_answer(item, said.text, said.abstained, said.citations, said.ms))
+    return answer_report(outcomes, mode)
+
+
+#: The mode whose wrong answers a run lists when it was scored: the default mode.
+FOCUS_MODE = "hybrid"
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """One run of the eval: what was scored, with what, and the figures per mode.
+
+    Attributes:
+        dataset: The eval file, as given.
+        questions: Items in it.
+        answerable: Items with gold answers.
+        date: When the run started (UTC, ``YYYY-MM-DD HH:MM UTC``).
+        model: The embedding model's name or path.
+        index: One line on the index used (see :func:`qa.report.describe_index`).
+        top_k: Passages retrieved per answer.
+        retrieval: Retrieval figures, one report per mode, in mode order.
+        answers: Answer figures, one report per mode, in the same order.
+    """
+
+    dataset: str
+    questions: int
+    answerable: int
+    date: str
+    model: str
+    index: str
+    top_k: int
+    retrieval: tuple[RetrievalReport, ...]
+    answers: tuple[AnswerReport, ...]
+
+    @property
+    def focus(self) -> AnswerReport:
+        """The answers whose wrong ones are listed: :data:`FOCUS_MODE`'s, else the first mode's."""
+        return next((a for a in self.answers if a.mode == FOCUS_MODE), self.answers[0])
