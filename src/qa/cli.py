@@ -202,6 +202,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--doc", default=None, help="only the chunks of this document id")
     p.set_defaults(run=_run_chunks)
+
+    p = sub.add_parser(
+        "serve",
+        parents=[common, model_opts],
+        help="start the chat in the browser (loopback, no public link)",
+        description="Serve the chat: answers with their sources highlighted, filters and "
+        "examples, and the /ask endpoint for gradio_client. Builds the model and index first "
+        "when they are missing or stale. Stop with Ctrl-C.",
+    )
+    p.add_argument(
+        "--host", default=None, help="address to listen on (default: 127.0.0.1, or QA_HOST)"
+    )
+    p.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default: 7860, or QA_PORT)"
+    )
+    p.set_defaults(run=_run_serve)
     return parser
 
 
@@ -528,6 +544,27 @@ def _run_chunks(args: argparse.Namespace, cfg: Config) -> int:
     )
     for c in chunks:
         print(write(c))
+    return 0
+
+
+def _run_serve(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.engine import open_engine
+    from qa.ui import check_address, create_app, launch
+
+    cfg = cfg.replace(host=args.host, port=args.port)
+    try:
+        check_address(cfg.host, cfg.port)  # before the model and index load
+    except OSError as exc:
+        raise UsageError(
+            f"cannot serve on {cfg.host}:{cfg.port}: {exc.strerror or exc}; "
+            "choose another with --host / --port (or QA_HOST / QA_PORT)"
+        ) from None
+    engine = open_engine(cfg, rebuild=not args.no_rebuild)
+    app = create_app(engine)
+    try:
+        launch(app, host=cfg.host, port=cfg.port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {cfg.host}:{cfg.port}: {exc}") from None
     return 0
 
 
