@@ -166,3 +166,74 @@ def test_odd_questions_do_not_crash(answerer: Answerer, question: str) -> None:
     if not question.strip():
         assert answer.abstained
         assert answer.citations == ()
+
+
+def _card(answerer: Answerer, test) -> object:
+    return next(c for c in answerer.retriever.index.chunks if c.card is not None and test(c.card))
+
+
+def test_romanised_and_simplified_names_reach_the_card(answerer: Answerer) -> None:
+    card = _card(
+        answerer,
+        lambda k: "静岡県" in k.japanese and "浙江省" in k.foreign and k.fields[0].startswith("①"),
+    ).card
+    for question in (
+        "What date was the education memorandum between Shizuoka and Zhejiang signed?",
+        "静冈县与浙江省的教育交流合作备忘录是哪一天签订的？",
+    ):
+        answer = answerer.answer(question)
+        assert not answer.abstained, question
+        assert card.date_text in answer.text, question
+        _check_span(answer)
+
+
+def test_signing_department_comes_from_the_agreement_title(answerer: Answerer) -> None:
+    answer = answerer.answer(
+        "静冈县与浙江省的医疗友好交流合作备忘录，日方是由静冈县的哪个部门签署的？"
+    )
+    assert answer.text == "健康福祉部"
+    assert answer.citations[0].title.startswith("日本国静岡県健康福祉部")
+
+
+def test_a_card_without_background_abstains_on_why(answerer: Answerer) -> None:
+    chunks = answerer.retriever.index.chunks
+    empty = [c for c in chunks if c.card is not None and not c.card.background.strip()]
+    assert empty, "the survey has cards with an empty 経緯"
+    for chunk in empty[:3]:
+        answer = answerer.answer(f"「{chunk.card.title}」はどのような経緯で結ばれた？")
+        assert answer.abstained, chunk.id
+    full = next(c for c in chunks if c.card is not None and len(c.card.background) > 20)
+    answer = answerer.answer(f"「{full.card.title}」はどのような経緯で結ばれた？")
+    assert not answer.abstained and answer.text in full.card.background
+
+
+def test_earliest_of_a_municipality_s_agreements(answerer: Answerer) -> None:
+    cards = [c.card for c in answerer.retriever.index.chunks if c.card is not None]
+    aomori = [k for k in cards if k.japanese.endswith("青森市") and k.date_iso]
+    assert len(aomori) >= 3
+    partners = [k.foreign.split()[-1].split("県")[-1] for k in aomori]
+    question = f"青森市の{'・'.join(partners)}との協定のうち、最も早く結ばれたのはどれ？"
+    answer = answerer.answer(question)
+    earliest = min(aomori, key=lambda k: k.date_iso)
+    assert not answer.abstained
+    assert answer.text == earliest.foreign
+
+
+def test_fiscal_year_lines_under_their_heading(answerer: Answerer) -> None:
+    answer = answerer.answer("2021年度の自治体の海外活動支援の実績は何件？")
+    assert "23件" in answer.text
+    assert "2021年度実績" in answer.citations[0].text
+    assert answerer.answer("2015年度の自治体の海外活動支援の実績は何件？").abstained
+
+
+def test_table_cell_under_the_named_column(answerer: Answerer) -> None:
+    answer = answerer.answer("2022年度に中国から任用されたCIR（国際交流員）は何人？")
+    assert answer.text == "23人"
+    _check_span(answer)
+    total = answerer.answer("2022年度に中国から任用されたJET参加者は合計何人？")
+    assert total.text == "29人"
+
+
+def test_an_office_the_documents_do_not_list_is_not_answered(answerer: Answerer) -> None:
+    answer = answerer.answer("クレアのロンドン事務所の電話番号は？")
+    assert answer.abstained or "ロンドン" in answer.citations[0].text

@@ -53,6 +53,9 @@ class IndexManifest:
         model: The embedding model's name or path.
         dimension: Embedding dimension.
         corpus: Corpus file name → sha256.
+        documents: Corpus file name → its manifest entry (title, publisher,
+            kind, as_of, edition), for citations and for questions that name a
+            year or an edition.
         chunker: :data:`~qa.chunking.CHUNKER_VERSION`.
         tokenizer: The BM25 token form (``surface`` or ``base``).
         chunks: Number of chunks.
@@ -75,6 +78,7 @@ class IndexManifest:
     built_at: str = ""
     build_seconds: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def differences(self, other: IndexManifest) -> list[str]:
         """Why an index built as ``self`` does not serve ``other`` (empty when it does)."""
@@ -87,6 +91,8 @@ class IndexManifest:
             reasons.append(f"chunker {self.chunker} → {other.chunker}")
         if self.tokenizer != other.tokenizer:
             reasons.append(f"tokenizer form {self.tokenizer} → {other.tokenizer}")
+        if self.documents != other.documents:
+            reasons.append("corpus manifest (titles, editions) changed")
         changed = sorted(set(self.corpus.items()) ^ set(other.corpus.items()))
         if changed:
             names = sorted({name for name, _ in changed})
@@ -101,6 +107,16 @@ def expected_manifest(docs: list[Document], model: str, dimension: int, form: st
         model=model,
         dimension=dimension,
         corpus=corpus_fingerprint(docs),
+        documents={
+            d.id: {
+                "title": d.title,
+                "publisher": d.publisher,
+                "kind": d.kind,
+                "as_of": d.as_of,
+                "edition": d.edition,
+            }
+            for d in docs
+        },
         chunker=CHUNKER_VERSION,
         tokenizer=form,
     )

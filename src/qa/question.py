@@ -18,12 +18,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qa.names import NameIndex, countries_named, japanese_forms
 from qa.parse_survey import countries_in
 
 __all__ = ["KINDS", "Question", "analyze", "name_components"]
 
 KINDS = (
-    "date", "phone", "email", "department", "contact", "person", "place", "count",
+    "date", "fax", "phone", "email", "amount", "department", "contact", "person", "place", "count",
     "reason", "list", "definition", "url", "other",
 )  # fmt: skip
 
@@ -31,10 +32,12 @@ KINDS = (
 _JA_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("url", ("URL", "ホームページ", "ウェブサイト")),
     ("email", ("メール",)),
+    ("fax", ("FAX", "ファックス", "ファクス")),
     ("phone", ("電話",)),
     ("department", ("担当部署", "部署", "担当課", "どの部", "どの課")),
     ("contact", ("問い合わせ", "問合せ", "連絡先", "窓口", "相談先")),
-    ("date", ("いつ", "何年", "日付", "年月日", "締結日", "何月")),
+    ("amount", ("予算", "費用", "金額", "経費", "何円", "いくら")),
+    ("date", ("いつ", "何年", "日付", "年月日", "締結日", "何月", "何か月前", "何日前")),
     (
         "count",
         (
@@ -57,44 +60,82 @@ _JA_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("reason", ("なぜ", "理由", "経緯", "きっかけ", "背景", "縁")),
     ("person", ("誰", "だれ")),
-    ("place", ("どこ", "開催地", "自治体は", "都市は", "国は", "相手")),
+    ("place", (
+        "どこ", "開催地", "自治体は", "都市は", "国は", "相手", "先は", "住所", "所在地", "ビル",
+        "部屋",
+    )),
     ("definition", ("とは", "仕組み", "分類", "含まれる")),
     ("list", ("何を", "どんな", "どのような", "取組", "取り組み", "成果", "課題", "対象")),
 )
 _EN_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("url", ("url", "website", "web page", "homepage")),
     ("email", ("e-mail", "email", "mail address")),
+    ("fax", ("fax",)),
     ("phone", ("phone", "telephone")),
     ("department", ("department", "division", "section")),
     ("contact", ("contact",)),
-    ("date", ("when", "what date", "which date", "what year", "which year")),
-    ("count", ("how many", "how much", "number of")),
+    ("amount", ("budget", "cost", "in yen", "how much money", "expense")),
+    ("date", (
+        "when", "what date", "which date", "what year", "which year", "how far in advance",
+        "how long before",
+    )),
+    ("count", ("how many", "how much", "number of", "how often")),
     ("reason", ("why", "reason", "background", "how did")),
     ("person", ("who",)),
-    ("place", ("where", "city", "town", "country", "municipality", "province", "state")),
+    ("place", (
+        "where", "city", "town", "country", "municipality", "province", "state", "address",
+    )),
     ("definition", ("what is", "what are")),
     ("list", ("what kind", "which activities", "what did")),
 )
 _ZH_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("url", ("网址", "网站", "主页")),
     ("email", ("邮件", "邮箱")),
+    ("fax", ("传真",)),
     ("phone", ("电话",)),
     ("department", ("部门",)),
     ("contact", ("联系",)),
+    ("amount", ("预算", "费用", "金额")),
     ("date", ("什么时候", "哪一天", "哪一年", "何时", "日期", "哪年")),
     ("count", ("多少", "几")),
     ("reason", ("为什么", "原因", "背景", "契机")),
     ("person", ("谁",)),
-    ("place", ("哪里", "哪个城市", "哪个", "在哪")),
+    ("place", ("哪里", "哪个城市", "哪个", "在哪", "地址")),
     ("list", ("什么", "哪些")),
 )
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: A place name ends in an administrative suffix.
 _COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
+#: "FY2019", "in 2019": a year in an English question.
+_EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)
+#: Topic words → the survey's fields of exchange (①–⑨), per language.
+_TOPICS: dict[str, tuple[str, ...]] = {
+    "①": ("教育", "学校", "学生", "生徒", "education", "school", "student"),
+    "②": ("文化", "芸術", "culture", "cultural", "art"),
+    "③": ("スポーツ", "sport", "体育"),
+    "④": ("医療", "衛生", "medical", "health", "hospital", "医疗", "卫生"),
+    "⑤": ("農業", "農林", "agricultur", "农业"),
+    "⑥": (
+        "工業", "技術", "環境", "水道", "industr", "technolog", "environment",
+        "工业", "技术", "环境",
+    ),
+    "⑦": ("商業", "観光", "貿易", "commerce", "trade", "touris", "商业", "旅游", "贸易"),
+    "⑧": ("行政", "administrat", "government"),
+}
+#: Which side of an agreement a question asks for.
+_SIDE_CUES = {
+    "japanese": ("日本の自治体", "日本側", "日本の市", "日本の県", "japanese", "日方", "日本的"),
+    "foreign": ("海外の自治体", "相手", "外国の", "海外側", "foreign", "partner", "对方", "外方"),
+}
+_ORDER_CUES = {
+    "earliest": ("最も早", "一番早", "最初", "最も古", "earliest", "first", "oldest", "最早"),
+    "latest": ("最も新し", "一番新し", "最も遅", "最近", "latest", "most recent", "newest", "最新"),
+}
 _ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d{1,2}|元)年")
 
 
@@ -109,6 +150,11 @@ class Question:
         places: Corpus place names the question names, longest first, none inside another.
         countries: Official names of the countries named.
         years: Western years named (era years converted).
+        topics: Fields of exchange (``①``–``⑧``) the question's topic words point to.
+        side: ``japanese`` or ``foreign`` when it asks for one side of an agreement.
+        order: ``earliest`` or ``latest`` when it compares agreements by date.
+        lexical: The text to match against the documents' words: the question,
+            and for Chinese also in Japanese character forms (绵阳 → 綿陽).
     """
 
     text: str
@@ -117,14 +163,22 @@ class Question:
     places: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    topics: tuple[str, ...] = ()
+    side: str | None = None
+    order: str | None = None
+    lexical: str = ""
 
 
 def detect_lang(text: str) -> str:
-    """``en`` when Latin letters outnumber CJK characters, else ``ja`` with kana, else ``zh``."""
+    """``en`` when Latin letters outnumber CJK characters, else ``ja`` with hiragana, else ``zh``.
+
+    Hiragana, not katakana, marks Japanese: a Chinese question may quote a
+    katakana name (岘港市（ダナン市）).
+    """
     cjk = len(_KANA.findall(text)) + len(_HAN.findall(text))
     if len(re.findall(r"[A-Za-z]", text)) > cjk:
         return "en"
-    if _KANA.search(text):
+    if len(_HIRAGANA.findall(text)) >= 2 or (_KANA.search(text) and not _HAN.search(text)):
         return "ja"
     if _HAN.search(text):
         return "zh"
@@ -133,7 +187,7 @@ def detect_lang(text: str) -> str:
 
 def _kind(text: str, lang: str) -> str:
     table = {"ja": _JA_CUES, "en": _EN_CUES, "zh": _ZH_CUES}[lang]
-    probe = text.lower() if lang == "en" else text
+    probe = text.lower()
     for kind, cues in table:
         if any(cue.lower() in probe for cue in cues):
             return kind
@@ -167,29 +221,58 @@ def name_components(name: str) -> set[str]:
     return out
 
 
-def _years(text: str) -> tuple[int, ...]:
+def _years(text: str, lang: str = "ja") -> tuple[int, ...]:
     years = [int(y) for y in _YEAR.findall(text)]
+    if lang == "en" or "FY" in text.upper():
+        years += [int(y) for y in _EN_YEAR.findall(text)]
     for era, n in _ERA_YEAR.findall(text):
         years.append(_ERAS[era] + (1 if n == "元" else int(n)))
     return tuple(dict.fromkeys(years))
 
 
-def analyze(text: str, names: Iterable[str] = ()) -> Question:
-    """Analyze ``text``; ``names`` are the corpus's place names (components are matched too)."""
+def _has(text: str, word: str) -> bool:
+    """``word`` in ``text``; a Latin word only at a word start (``art`` is not in ``part``)."""
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word.lower())}", text.lower()) is not None
+    return word in text
+
+
+def _cue(text: str, cues: dict[str, tuple[str, ...]]) -> str | None:
+    return next((k for k, words in cues.items() if any(_has(text, w) for w in words)), None)
+
+
+def analyze(
+    text: str, names: Iterable[str] = (), name_index: NameIndex | None = None
+) -> Question:
+    """Analyze ``text``.
+
+    Args:
+        text: The question.
+        names: The corpus's place names (components are matched too).
+        name_index: The same names by Latin and pinyin keys, to find them in
+            English and Chinese questions.
+    """
     folded = unicodedata.normalize("NFKC", text or "").strip()
     lang = detect_lang(folded)
-    found = {n for n in names if n and len(n) >= 2 and n in folded}
-    places = sorted(found, key=lambda n: (-len(n), folded.find(n)))
+    lexical = f"{folded}\n{japanese_forms(folded)}" if lang == "zh" else folded
+    found = {n for n in names if n and len(n) >= 2 and n in lexical}
+    if name_index is not None:
+        found |= name_index.find(folded, lang)
+    places = sorted(found, key=lambda n: (-len(n), lexical.find(n)))
     kept: list[str] = []
     for p in places:
         if not any(p in k for k in kept):
             kept.append(p)
-    kept.sort(key=folded.find)
+    kept.sort(key=lambda n: (lexical.find(n) % (len(folded) + 1), n))
     return Question(
         text=folded,
         lang=lang,
         kind=_kind(folded, lang),
         places=tuple(kept),
-        countries=countries_in(folded),
-        years=_years(folded),
+        countries=tuple(dict.fromkeys(countries_in(folded) + countries_named(folded, lang))),
+        years=_years(folded, lang),
+        topics=tuple(k for k, words in _TOPICS.items() if any(_has(folded, w) for w in words)),
+        side=_cue(folded, _SIDE_CUES),
+        order=_cue(folded, _ORDER_CUES),
+        lexical=lexical,
     )

@@ -1,0 +1,69 @@
+"""Place names written in other scripts, matched against the corpus's own names."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.names import NameIndex, countries_named, japanese_forms, latin_key
+from qa.question import analyze, detect_lang
+
+
+@pytest.fixture(scope="module")
+def names(engine) -> NameIndex:
+    from qa.answer import Answerer
+
+    return Answerer(engine.retriever)._name_index
+
+
+def test_latin_key_folds_long_vowels_and_case() -> None:
+    assert latin_key("Koube") == latin_key("Kobe") == "kobe"
+    assert latin_key("Nyuuyooku") == "nyuyoku"
+    assert latin_key("Tamil Nadu") == "tamil nadu"
+
+
+def test_simplified_chinese_to_japanese_forms() -> None:
+    assert japanese_forms("静冈县") == "静岡県"
+    assert japanese_forms("神户市") == "神戸市"
+    assert japanese_forms("绵阳") == "綿陽"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("When did Shizuoka and Zhejiang sign their memorandum?", "en", {"静岡", "浙江"}),
+        ("Which Indian state has an agreement with Hiroshima Prefecture?", "en", {"広島"}),
+        ("Which city in Fujian held the event?", "en", {"福建"}),
+        ("静冈县与浙江省的备忘录", "zh", {"静岡県", "浙江省"}),
+        ("神户市与越南坚江省", "zh", {"神戸市"}),
+    ],
+)
+def test_corpus_names_found_in_other_scripts(names, question, lang, expected) -> None:
+    assert expected <= names.find(question, lang)
+
+
+def test_homophones_alone_do_not_match(names) -> None:
+    # 北京事务所 reads bei jing shi … like 北京市, but is the office, not the city.
+    assert "北京市" not in names.find("克莱尔北京事务所", "zh")
+    assert "神戸" not in names.find("深沪的会议", "zh")
+    assert "神戸" in names.find("神户的会议", "zh")
+    assert names.find("What is the budget?", "en") == set()
+
+
+def test_countries_in_english_and_chinese() -> None:
+    found = countries_named("an Indian state and a Korean city", "en")
+    assert found == ("インド共和国", "大韓民国")
+    assert countries_named("越南的城市", "zh") == ("ベトナム社会主義共和国",)
+
+
+def test_katakana_in_a_chinese_question_stays_chinese() -> None:
+    assert detect_lang("川崎市与越南岘港市（ダナン市）的备忘录是哪一天签订的？") == "zh"
+    assert detect_lang("川崎市とダナン市の覚書はいつ？") == "ja"
+
+
+def test_question_analysis_uses_the_name_index(names) -> None:
+    q = analyze("静冈县与浙江省的医疗友好交流合作备忘录是哪一天签订的？", (), names)
+    assert q.lang == "zh" and q.kind == "date"
+    assert {"静岡県", "浙江省"} <= set(q.places)
+    assert "静岡県" in q.lexical
+    q = analyze("Which education agreement did Shizuoka sign in FY2012?", (), names)
+    assert q.years == (2012,) and q.topics == ("①",)
