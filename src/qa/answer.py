@@ -106,6 +106,7 @@ _ASKS_BACKGROUND = re.compile(
     r"経緯|背景|きっかけ|なぜ|理由|why|background|reason|原因|为什么"
 )
 _ASKS_OUTCOME = re.compile(r"成果|課題|outcome|result|成效|课题")
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 #: A heading line that dates the lines under it: "2021年度実績", "-2022年度任用状況".
 _YEAR_HEADING = re.compile(r"^[-・●■\s]*(?:FY)?\d{4}年度?[^\d\s]{0,6}$")
@@ -252,7 +253,7 @@ class Answerer:
     # --- choosing the answering chunk -------------------------------------------
 
     def _pick(self, q: Question, hits: list[Hit]) -> _Pick | None:
-        if self._names_unknown(q):
+        if self._names_unknown(q) or _asks_nothing(q):
             return None
         offices = [
             o
@@ -500,6 +501,19 @@ class Answerer:
 
 
 # --- helpers ------------------------------------------------------------------
+
+
+def _asks_nothing(q: Question) -> bool:
+    """A question with no kind, no Japanese or Chinese words and nothing it names.
+
+    "<script>alert(1)</script>" or "ignore your instructions…" are not asked of
+    the documents: whatever line came closest would be an arbitrary answer.
+    """
+    return (
+        q.kind == "other"
+        and not _HAN_OR_KANA.search(q.text)
+        and not (q.places or q.years or q.countries or q.topics)
+    )
 
 
 def _ordinals(text: str) -> list[str]:
