@@ -196,8 +196,17 @@ def test_ask_json_from_stdin(engine, capsys, monkeypatch) -> None:
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 2
     first = rows[0]
-    assert set(first) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(first) == {
+        "question",
+        "answer",
+        "abstained",
+        "generator",
+        "fallback_reason",
+        "citations",
+        "timings_ms",
+    }
     assert "平成24（2012）年4月4日" in first["answer"] and not first["abstained"]
+    assert (first["generator"], first["fallback_reason"]) == ("extractive", None)
     cited = first["citations"][0]
     assert cited["chunk_id"] == "002#card-1-06"
     start, end = cited["span"]

@@ -153,6 +153,10 @@ class Answer:
         abstained: The documents do not hold the answer; ``text`` says so.
         citations: The answering chunk first, then the other retrieved chunks.
         timings_ms: ``retrieve``, ``answer`` (extraction alone) and ``total``.
+        generator: What wrote ``text``: ``"extractive"``, or ``"llm:<model>"`` for an
+            answer rewritten by a language model (:mod:`qa.generate`).
+        fallback_reason: Why a configured language model's answer was not used
+            (``"timeout"``, ``"unknown citation: [7]"``…); ``None`` otherwise.
     """
 
     question: str
@@ -160,6 +164,8 @@ class Answer:
     abstained: bool
     citations: tuple[Citation, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    generator: str = "extractive"
+    fallback_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
         help="answer a question, citing the passages used",
         description="Answer a question from the documents with the exact passage it came from; "
         "say so when the documents do not hold the answer. With --json and '-' as the "
-        "question, read one question per line from stdin and write one JSON line each.",
+        "question, read one question per line from stdin and write one JSON line each. "
+        "With QA_LLM_URL and QA_LLM_MODEL set, a local LLM rewrites the answer from the same "
+        "passages; a reply that fails the checks gives the extractive answer (see README).",
     )
     p.set_defaults(run=_run_ask)
 
@@ -327,18 +329,21 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
 def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
     from qa.answer import Answerer
     from qa.engine import open_engine
+    from qa.generate import EXTRACTIVE, Responder
 
     filters = _filters(args.filter)
     questions = _questions(args.question, args.json)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
-    answerer = Answerer(engine.retriever, mode=cfg.mode)
+    responder = Responder.from_config(Answerer(engine.retriever, mode=cfg.mode), cfg)
     for question in questions:
-        answer = answerer.answer(question, k=cfg.top_k, filters=filters)
+        answer = responder.answer(question, k=cfg.top_k, filters=filters)
         if args.json:
             record = {
                 "question": answer.question,
                 "answer": answer.text,
                 "abstained": answer.abstained,
+                "generator": answer.generator,
+                "fallback_reason": answer.fallback_reason,
                 "citations": [
                     {
                         "rank": c.rank,
@@ -361,6 +366,10 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
             quote = c.text[c.span[0] : c.span[1]] if c.span else ""
             where = f" 「{quote}」" if quote else ""
             print(f"  [{c.rank}] {c.doc} {c.chunk_id} {c.title}{where}")
+        if answer.generator != EXTRACTIVE:
+            print(f"  (written by {answer.generator} from the passages above)")
+        elif answer.fallback_reason:
+            print(f"  (extractive: the LLM's answer was not used: {answer.fallback_reason})")
     return 0
 
 
@@ -399,7 +408,7 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
         index=describe_index(engine.index.manifest),
         top_k=cfg.top_k,
         retrieval=tuple(retrieval),
-        answers=tuple(_answer_report(engine, items, mode, cfg.top_k) for mode in modes),
+        answers=tuple(_answer_report(engine, items, mode, cfg) for mode in modes),
     )
     if args.json:
         print(
@@ -432,15 +441,16 @@ def _bar(desc: str):
     return lambda it: tqdm(it, desc=desc, unit="q", file=sys.stderr, leave=False)
 
 
-def _answer_report(engine, items, mode: str, k: int):
+def _answer_report(engine, items, mode: str, cfg: Config):
     from qa.answer import Answerer
     from qa.evaluation import Response, evaluate_answers
+    from qa.generate import Responder
 
-    answerer = Answerer(engine.retriever, mode=mode)
+    responder = Responder.from_config(Answerer(engine.retriever, mode=mode), cfg)
     return evaluate_answers(
         mode,
         items,
-        lambda question: Response.of(answerer.answer(question, k=k)),
+        lambda question: Response.of(responder.answer(question, k=cfg.top_k)),
         progress=_bar(f"answers {mode}"),
     )
 
@@ -448,7 +458,14 @@ def _answer_report(engine, items, mode: str, k: int):
 def _answer_figures(report) -> dict:
     figures = dataclasses.asdict(report)
     figures["wrong"] = [
-        {"id": o.item.id, "question": o.item.question, "answer": o.answer, "gold": o.item.answers}
+        {
+            "id": o.item.id,
+            "question": o.item.question,
+            "answer": o.answer,
+            "gold": o.item.answers,
+            "generator": o.generator,
+            "fallback_reason": o.fallback_reason,
+        }
         for o in report.wrong
     ]
     return figures
@@ -480,11 +497,13 @@ def _print_eval(run, by_id) -> None:
 def _print_answer_report(run) -> None:
     import textwrap
 
-    from qa.report import ANSWER_KEY, accuracy_rows, answer_rows
+    from qa.report import ANSWER_KEY, accuracy_rows, answer_rows, generator_lines
 
     print(f"\nAnswers ({run.questions} questions, top {run.top_k} passages)")
     _table(answer_rows(run.answers), indent="  ")
     print(textwrap.fill(f"({ANSWER_KEY})", width=98, initial_indent="  ", subsequent_indent="   "))
+    for line in generator_lines(run.answers):
+        print(f"  {line}")
     for group in ("type", "lang"):
         print(f"\naccuracy by {group}:")
         _table(accuracy_rows(run.answers, group), indent="  ")
@@ -493,8 +512,9 @@ def _print_answer_report(run) -> None:
     for o in focus.wrong:
         said = "(abstained)" if o.abstained else " ".join(o.answer.split())[:80]
         gold = o.item.answers[0] if o.item.answers else "(unanswerable)"
+        by = f" ({o.generator})" if o.generator != "extractive" else ""
         print(f"  {o.item.id} [{o.item.type}/{o.item.lang}] {o.item.question}")
-        print(f"      said: {said}\n      gold: {gold}")
+        print(f"      said{by}: {said}\n      gold: {gold}")
 
 
 def _share(ranks: dict[str, int | None], ids: list[str]) -> float:

@@ -12,11 +12,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_MODEL_DIR", "Config", "ConfigError", "default_model_dir"]
 
@@ -54,6 +56,11 @@ class Config:
         offline: Keep the Hugging Face hub offline (``HF_HUB_OFFLINE=1``).
         host: Address the chat binds to.
         port: Port the chat listens on.
+        llm_url: An OpenAI-compatible ``/v1/chat/completions`` endpoint that rewrites
+            answers (see :mod:`qa.generate`); empty (the default) keeps answers extractive.
+            Its API key, if any, is read from ``QA_LLM_API_KEY`` at call time, never kept here.
+        llm_model: The model name sent to that endpoint (required with ``llm_url``).
+        llm_timeout: Seconds to wait for the endpoint before giving the extractive answer.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _project_root() / "corpus")
@@ -67,6 +74,10 @@ class Config:
     offline: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
+    # Not in the repr: a URL may carry credentials (https://user:pass@host/…).
+    llm_url: str = field(default="", repr=False)
+    llm_model: str = ""
+    llm_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if self.mode not in ("bm25", "dense", "hybrid"):
@@ -79,6 +90,21 @@ class Config:
             raise ConfigError(f"batch_size must be at least 1, not {self.batch_size}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be 1–65535, not {self.port} (QA_PORT)")
+        if self.llm_url:
+            parts = urlsplit(self.llm_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # Not echoed: the URL may carry credentials.
+                raise ConfigError(
+                    "QA_LLM_URL must be an http:// or https:// URL with a host, e.g. "
+                    "http://127.0.0.1:8080/v1/chat/completions"
+                )
+            if not self.llm_model:
+                raise ConfigError("QA_LLM_MODEL must name the model when QA_LLM_URL is set")
+        if not (math.isfinite(self.llm_timeout) and self.llm_timeout > 0):
+            raise ConfigError(
+                f"llm_timeout must be a number of seconds above 0, not {self.llm_timeout} "
+                "(QA_LLM_TIMEOUT)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -107,6 +133,11 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{var} must be a whole number, not {raw!r}") from None
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must be a number, not {raw!r}") from None
     if kind == "bool":
         low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):

@@ -8,11 +8,12 @@ system abstains (see :func:`score_answer`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -205,6 +206,8 @@ class Outcome:
         f1: Best character F1 against a gold string (0 for unanswerable items).
         supported: A right answer with a gold string inside one of its first three citations.
         ms: Time to answer.
+        generator: What wrote the answer (``extractive`` or ``llm:<model>``).
+        fallback_reason: Why a configured LLM's answer was not used, if it was not.
     """
 
     item: EvalItem
@@ -215,6 +218,8 @@ class Outcome:
     f1: float
     supported: bool
     ms: float
+    generator: str = "extractive"
+    fallback_reason: str | None = None
 
 
 def score_answer(
@@ -266,6 +271,9 @@ class AnswerReport:
         by_lang: Language → (items, accuracy).
         latency_ms: p50 and p95 of answer time.
         wrong: The items scored wrong.
+        generators: Generator → answers it wrote (``{"extractive": 185}`` without an LLM).
+        fallbacks: Fallback reason code (``timeout``, ``http 500``, ``no citation``…) →
+            answers where a configured LLM's reply was not used.
     """
 
     mode: str
@@ -280,6 +288,8 @@ class AnswerReport:
     by_lang: dict[str, tuple[int, float]]
     latency_ms: dict[str, float]
     wrong: tuple[Outcome, ...]
+    generators: dict[str, int] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)
 
 
 def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
@@ -314,6 +324,12 @@ def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
         by_lang=groups(lambda o: o.item.lang),
         latency_ms=_percentiles([o.ms for o in outcomes]),
         wrong=tuple(o for o in outcomes if not o.right),
+        generators=dict(Counter(o.generator for o in outcomes).most_common()),
+        fallbacks=dict(
+            Counter(
+                o.fallback_reason.split(":", 1)[0] for o in outcomes if o.fallback_reason
+            ).most_common()
+        ),
     )
 
 
@@ -325,12 +341,16 @@ class Response(NamedTuple):
         abstained: Whether it said the documents do not hold the answer.
         citations: Texts of the cited passages, in rank order.
         ms: Time to answer.
+        generator: What wrote the answer (``extractive`` or ``llm:<model>``).
+        fallback_reason: Why a configured LLM's answer was not used, if it was not.
     """
 
     text: str
     abstained: bool
     citations: tuple[str, ...]
     ms: float
+    generator: str = "extractive"
+    fallback_reason: str | None = None
 
     @classmethod
     def of(cls, answer: Answer) -> Response:
@@ -340,6 +360,8 @@ class Response(NamedTuple):
             answer.abstained,
             tuple(c.text for c in answer.citations),
             answer.timings_ms.get("total", 0.0),
+            answer.generator,
+            answer.fallback_reason,
         )
 
 
@@ -360,7 +382,12 @@ def evaluate_answers(
     outcomes = []
     for item in progress(items):
         said = respond(item.question)
-        outcomes.append(score_answer(item, said.text, said.abstained, said.citations, said.ms))
+        outcome = score_answer(item, said.text, said.abstained, said.citations, said.ms)
+        outcomes.append(
+            dataclasses.replace(
+                outcome, generator=said.generator, fallback_reason=said.fallback_reason
+            )
+        )
     return answer_report(outcomes, mode)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "answer_rows",
     "check_target",
     "describe_index",
+    "generator_lines",
     "plot_accuracy_by_type",
     "render_markdown",
     "report_paths",
@@ -137,6 +138,20 @@ def answer_rows(reports: Sequence[AnswerReport]) -> Rows:
     return rows
 
 
+def generator_lines(reports: Sequence[AnswerReport]) -> list[str]:
+    """Who wrote the answers, one line per mode, e.g. ``generators: extractive 185`` (with
+    the mode in brackets when there are several) and the LLM fallbacks by reason if any."""
+    lines = []
+    for r in reports:
+        where = f" ({r.mode})" if len(reports) > 1 else ""
+        counts = ", ".join(f"{name} {n}" for name, n in r.generators.items()) or "none"
+        lines.append(f"generators{where}: {counts}")
+        if r.fallbacks:
+            reasons = ", ".join(f"{code} {n}" for code, n in r.fallbacks.items())
+            lines.append(f"LLM fallbacks{where}: {reasons}")
+    return lines
+
+
 def accuracy_rows(reports: Sequence[AnswerReport], by: Literal["type", "lang"]) -> Rows:
     """Answer accuracy per question type or language, one column per mode."""
     groups = [r.by_type if by == "type" else r.by_lang for r in reports]
@@ -177,6 +192,8 @@ def render_markdown(run: EvalRun, plot: str | None = None) -> str:
         *_markdown_table(answer_rows(run.answers)),
         "",
         f"{ANSWER_KEY[0].upper()}{ANSWER_KEY[1:]}.",
+        "",
+        *(f"- {line[0].upper()}{line[1:]}" for line in generator_lines(run.answers)),
         "",
     ]
     if plot is not None:

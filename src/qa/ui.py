@@ -5,7 +5,10 @@
 tested alone; :func:`launch` serves it on loopback (no share link). The model
 and index are loaded once, by the caller, and shared by every user; Gradio's
 queue runs the questions one at a time because fugashi's tagger, which BM25
-and the question analysis share, is not thread-safe.
+and the question analysis share, is not thread-safe. When an LLM rewrites the
+answers (:mod:`qa.generate`), only the extraction is one at a time: a few
+questions may wait for the LLM together. Each answer says which generator
+wrote it; its sources and highlight are the extractive answer's either way.
 
 Every message is HTML built here from escaped text: the chatbot renders it
 with Markdown off and Gradio's sanitizer on, so markup in the documents or
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Answerer, Citation
 from qa.corpus import load_corpus
+from qa.generate import EXTRACTIVE, LLM, Responder
 from qa.parse_survey import FIELD_NAMES
 from qa.retrieval import Filters
 from qa.schema import Chunk
@@ -58,6 +62,8 @@ API_NAME = "ask"
 MAX_QUESTION_CHARS = 2000
 #: Questions waiting beyond this many are turned away with "queue full" instead of piling up.
 MAX_QUEUE = 256
+#: Questions answered at once when an LLM writes the answers (extraction stays one at a time).
+LLM_WORKERS = 4
 
 #: Example questions (each checked against ``qa ask``): dates, contacts, partners, a
 #: seminar venue, and one the documents cannot answer, in Japanese and English.
@@ -84,6 +90,7 @@ _CSS = """
   padding: 6px 10px; border-radius: 4px; }
 .dark .qa-abstain { background: #431407; color: #fed7aa; }
 .qa-note { font-size: var(--text-sm); opacity: 0.85; }
+.qa-generator { font-size: var(--text-sm); opacity: 0.7; margin-top: 2px; }
 .qa-meta { font-size: var(--text-sm); opacity: 0.85; margin-bottom: 6px; }
 .qa-passage { line-height: 1.6; }
 .qa-passage mark { background: #fde047; color: #111827; padding: 0 2px; border-radius: 2px; }
@@ -158,7 +165,9 @@ def reply_messages(
 
     Each source is a collapsible message (``metadata["title"]``). The answering
     source ([1]) starts open, with the answer's span marked in its passage; the
-    other sources, and all of them when the answer abstains, start closed.
+    other sources, and all of them when the answer abstains, start closed. Under
+    an answer, which generator wrote it: 抽出 extractive, or the LLM (whose reply
+    carries its own [n] markers; the marked span stays the extractive answer's).
 
     Args:
         answer: The answer.
@@ -172,13 +181,24 @@ def reply_messages(
         body = _div("qa-abstain", f"⚠ {text_html(answer.text)}{note}")
     else:
         text = f'<span class="qa-answer-text">{text_html(answer.text)}</span>'
-        marker = '<sup class="qa-ref">[1]</sup>' if answer.citations else ""
-        body = _div("qa-answer", text + marker + note)
+        extractive = answer.generator == EXTRACTIVE
+        marker = '<sup class="qa-ref">[1]</sup>' if answer.citations and extractive else ""
+        body = _div("qa-answer", text + marker + _div("qa-generator", _generator(answer)) + note)
     messages: list[dict] = [{"role": "assistant", "content": body}]
     for c in answer.citations:
         answering = c.rank == 1 and not answer.abstained
         messages.append(_source_message(c, sources.get(c.chunk_id), answering, answer.abstained))
     return messages
+
+
+def _generator(answer: Answer) -> str:
+    """Which generator wrote ``answer``, as escaped HTML."""
+    if answer.generator != EXTRACTIVE:
+        return text_html(f"回答 Answer: LLM ({answer.generator.removeprefix('llm:')})")
+    if answer.fallback_reason:
+        reason = answer.fallback_reason
+        return text_html(f"回答 Answer: 抽出 extractive（LLM の回答は不採用 not used: {reason}）")
+    return text_html("回答 Answer: 抽出 extractive")
 
 
 def _source_message(
@@ -215,14 +235,22 @@ class ChatService:
         answerer: The loaded answerer.
         k: Passages cited per answer.
         documents: The corpus documents, for their titles (ids are shown without them).
+        llm: A language model that rewrites the answers (:mod:`qa.generate`); None for none.
     """
 
     def __init__(
-        self, answerer: Answerer, *, k: int = 5, documents: Sequence[Document] = ()
+        self,
+        answerer: Answerer,
+        *,
+        k: int = 5,
+        documents: Sequence[Document] = (),
+        llm: LLM | None = None,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
         self.answerer = answerer
+        self.llm = llm
+        self.responder = Responder(answerer, llm)
         self.k = k
         self.documents = tuple(documents)
         titles = {d.id: d.title for d in self.documents}
@@ -254,7 +282,8 @@ class ChatService:
         question = clean_question(question)
         filters = Filters(doc=document or None, field=field or None, country=country or None)
         with self._lock:
-            return self.answerer.answer(question, k=self.k, filters=filters)
+            extracted = self.answerer.answer(question, k=self.k, filters=filters)
+        return self.responder.rewrite(extracted)  # waits for the LLM without the lock
 
     def messages(
         self, answer: Answer, *, document: str = _ALL, field: str = _ALL, country: str = _ALL
@@ -271,8 +300,9 @@ class ChatService:
         )
 
     def record(self, answer: Answer) -> dict[str, Any]:
-        """``answer`` as JSON: the shape of ``qa ask --json``, with each source's document title,
-        fields of exchange and countries."""
+        """``answer`` as JSON: the shape of ``qa ask --json`` (with ``generator`` and
+        ``fallback_reason``), with each source's document title, fields of exchange and
+        countries."""
         citations = []
         for c in answer.citations:
             source = self._sources.get(c.chunk_id)
@@ -295,6 +325,8 @@ class ChatService:
             "question": answer.question,
             "answer": answer.text,
             "abstained": answer.abstained,
+            "generator": answer.generator,
+            "fallback_reason": answer.fallback_reason,
             "citations": citations,
             "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
         }
@@ -325,16 +357,19 @@ def create_app(
     k: int | None = None,
     documents: Sequence[Document] | None = None,
     examples: Sequence[str] = EXAMPLES,
+    llm: LLM | None = None,
 ) -> gr.Blocks:
     """Build the chat app (not started; see :func:`launch`).
 
     Args:
-        source: A loaded :class:`~qa.engine.Engine` (its configured mode and ``top_k``
-            are used) or an :class:`~qa.answer.Answerer`.
+        source: A loaded :class:`~qa.engine.Engine` (its configured mode, ``top_k`` and
+            LLM are used) or an :class:`~qa.answer.Answerer`.
         k: Passages cited per answer (default: the engine's ``top_k``, else 5).
         documents: The corpus documents, for titles and the document filter
             (default: read from the engine's corpus folder).
         examples: Example questions shown under the chat.
+        llm: A language model that rewrites the answers (default: the engine's
+            ``QA_LLM_URL``, if set; none for an answerer).
 
     Returns:
         The Gradio Blocks, with its queue set up: the chat, and the ``/ask`` API endpoint.
@@ -347,7 +382,10 @@ def create_app(
         default_k = source.config.top_k
         if documents is None:
             documents = load_corpus(source.config.corpus_dir)
-    service = ChatService(answerer, k=k or default_k, documents=documents or ())
+        if llm is None:
+            llm = LLM.from_config(source.config)
+    service = ChatService(answerer, k=k or default_k, documents=documents or (), llm=llm)
+    workers = 1 if llm is None else LLM_WORKERS
 
     def take(message: str, history: list[dict]) -> tuple[str, list[dict], str]:
         """Show the user's message at once (escaped) and hand the question on."""
@@ -380,9 +418,9 @@ def create_app(
             country: Only agreements with this country (e.g. "ベトナム").
 
         Returns:
-            {"question", "answer", "abstained", "citations": [{"rank", "doc", "doc_title",
-            "chunk_id", "title", "fields", "countries", "text", "span", "source_span",
-            "score"}], "timings_ms"}
+            {"question", "answer", "abstained", "generator", "fallback_reason", "citations":
+            [{"rank", "doc", "doc_title", "chunk_id", "title", "fields", "countries", "text",
+            "span", "source_span", "score"}], "timings_ms"}
         """
         try:
             answer = service.answer(question, document=document, field=field, country=country)
@@ -464,10 +502,10 @@ def create_app(
                 [pending, chatbot, document, field, country],
                 [chatbot],
                 concurrency_id="answer",
-                concurrency_limit=1,
+                concurrency_limit=workers,
                 api_visibility="private",
             )
-        gr.api(ask, api_name=API_NAME, concurrency_id="answer", concurrency_limit=1)
+        gr.api(ask, api_name=API_NAME, concurrency_id="answer", concurrency_limit=workers)
     app.queue(max_size=MAX_QUEUE)
     return app
 
