@@ -247,3 +247,21 @@ def test_questions_that_ask_nothing_are_refused(answerer: Answerer, question: st
     answer = answerer.answer(question)
     assert answer.abstained and answer.text == ABSTAIN["en"]
     assert "<" not in answer.text
+
+
+def test_outcome_questions_take_the_part_asked_for(answerer: Answerer) -> None:
+    import re
+
+    cards = [
+        c
+        for c in answerer.retriever.index.chunks
+        if c.card is not None and "【成果】" in c.card.outcomes and "【課題】" in c.card.outcomes
+    ]
+    assert cards, "the survey has cards whose outcomes have 【成果】 and 【課題】 parts"
+    chunk = cards[0]
+    parts = dict(re.findall(r"【(成果|課題)】([^【]*)", chunk.card.outcomes))
+    for asked in ("課題", "成果"):
+        answer = answerer.answer(f"「{chunk.card.title}」（{chunk.card.japanese}）の{asked}は？")
+        assert not answer.abstained, asked
+        assert answer.citations[0].chunk_id == chunk.id
+        assert answer.text.strip() in parts[asked], asked

@@ -105,7 +105,8 @@ _ROLE = re.compile(r"(?:市長|知事|所長|大使|理事長|会長|町長|村�
 _ASKS_BACKGROUND = re.compile(
     r"経緯|背景|きっかけ|なぜ|理由|why|background|reason|原因|为什么"
 )
-_ASKS_OUTCOME = re.compile(r"成果|課題|outcome|result|成效|课题")
+_ASKS_OUTCOME = re.compile(r"成果|課題|outcome|result|challenge|成效|课题")
+_ASKS_CHALLENGE = re.compile(r"課題|challenge|issue|课题|问题")
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 #: A heading line that dates the lines under it: "2021年度実績", "-2022年度任用状況".
@@ -639,7 +640,7 @@ def _prose(q: Question, chunk: Chunk, card: Card) -> _Pick | None:
     elif _ASKS_OUTCOME.search(text):
         if not card.outcomes.strip():
             return None
-        order = [card.outcomes, "", ""]
+        order = [_outcome_part(card.outcomes, text), "", ""]
     else:
         order = [card.activities, card.outcomes, ""]
     qgrams = (
@@ -659,6 +660,16 @@ def _prose(q: Question, chunk: Chunk, card: Card) -> _Pick | None:
     if best is None:
         return None
     return _field_long(chunk, best[1])
+
+
+def _outcome_part(outcomes: str, question: str) -> str:
+    """The 【課題】 or 【成果】 part of a card's outcomes that the question asks for, else all."""
+    parts = dict(re.findall(r"【(成果|課題)】([^【]*)", outcomes))
+    if _ASKS_CHALLENGE.search(question) and parts.get("課題", "").strip():
+        return parts["課題"]
+    if "成果" in question and parts.get("成果", "").strip():
+        return parts["成果"]
+    return outcomes
 
 
 def _prose_match(chunk: Chunk, pattern: re.Pattern[str]) -> _Pick | None:
