@@ -759,7 +759,7 @@ def _best_line(
                 if context and not any(mk in context for mk in marks):
                     continue  # under another year's heading
                 own = any(mk in folded for mk in marks)
-                if not own and _YEAR4.search(_strip_dates_asked(folded, marks)):
+                if not own and _YEAR4.search(folded):
                     continue  # names only other years
                 has_year = bool(context) or own
                 if not has_year and several_years and not edition:
@@ -824,13 +824,6 @@ def _kind_mark(q: Question):
 def _pairs(text: str) -> set[str]:
     """Character pairs of ``text`` only (single characters match too much by chance)."""
     return {g for g in _bigrams(text) if len(g) == 2}
-
-
-def _strip_dates_asked(text: str, marks: list[str]) -> str:
-    """``text`` without the marks of the years asked (so that other years show)."""
-    for mark in marks:
-        text = text.replace(mark, "")
-    return text
 
 
 def _strip_years(text: str) -> str:

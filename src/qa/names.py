@@ -122,29 +122,11 @@ class NameIndex:
 
     @classmethod
     def build(cls, names: Iterable[str]) -> NameIndex:
-        """Index ``names`` (Japanese forms, e.g. the cards' municipality components)."""
-        import cutlet
+        """Index ``names`` (Japanese forms, e.g. the cards' municipality components).
 
-        romaji = cutlet.Cutlet()
-        latin: dict[str, set[str]] = {}
-        names = {n for n in names if len(n) >= 2}
-        for name in sorted(names):
-            stem = name.rstrip(_SUFFIX) if len(name.rstrip(_SUFFIX)) >= 2 else name
-            keys = {latin_key(romaji.romaji(stem))}
-            if all(_HAN.match(ch) for ch in stem):
-                keys.add(latin_key(" ".join(_syllables(stem)).replace(" ", "")))
-            for key in keys:
-                if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
-                    latin.setdefault(key, set()).add(name)
-        keys = sorted(latin, key=len, reverse=True)
-        pattern = (
-            re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
-        )
-        return cls(
-            latin={k: frozenset(v) for k, v in latin.items()},
-            names=frozenset(names),
-            latin_pattern=pattern,
-        )
+        Built once per set of names: every answerer over the same index shares it.
+        """
+        return _build(frozenset(names))
 
     def find(self, text: str, lang: str) -> set[str]:
         """Corpus names that ``text`` writes in Latin letters (``en``) or in Chinese (``zh``)."""
@@ -158,6 +140,32 @@ class NameIndex:
             forms = japanese_forms(text)
             found |= {n for n in self.names if n in forms}
         return found
+
+
+@functools.lru_cache(maxsize=4)
+def _build(names: frozenset[str]) -> NameIndex:
+    import cutlet
+
+    romaji = cutlet.Cutlet()
+    latin: dict[str, set[str]] = {}
+    kept = {n for n in names if len(n) >= 2}
+    for name in sorted(kept):
+        stem = name.rstrip(_SUFFIX) if len(name.rstrip(_SUFFIX)) >= 2 else name
+        keys = {latin_key(romaji.romaji(stem))}
+        if all(_HAN.match(ch) for ch in stem):
+            keys.add(latin_key(" ".join(_syllables(stem)).replace(" ", "")))
+        for key in keys:
+            if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
+                latin.setdefault(key, set()).add(name)
+    keys = sorted(latin, key=len, reverse=True)
+    pattern = (
+        re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
+    )
+    return NameIndex(
+        latin={k: frozenset(v) for k, v in latin.items()},
+        names=frozenset(kept),
+        latin_pattern=pattern,
+    )
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
