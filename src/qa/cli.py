@@ -24,13 +24,13 @@ from qa.evaluation import DatasetError
 from qa.index import QAIndexError
 from qa.model_build import ModelBuildError
 from qa.parse_survey import FIELD_NAMES
+from qa.question import clean_question
 from qa.retrieval import MODES, Filters
 from qa.schema import Chunk, Document
 
 __all__ = ["main"]
 
 #: Longer questions are refused: nobody types this much, and it bounds the work per question.
-MAX_QUESTION_CHARS = 2000
 
 
 class UsageError(ValueError):
@@ -541,14 +541,10 @@ def _questions(arg: str, as_json: bool) -> list[str]:
 
 
 def _check_question(text: str) -> str:
-    cleaned = "".join(ch for ch in text if ch.isprintable() or ch in "\t ").strip()
-    if not cleaned:
-        raise UsageError("the question is empty")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise UsageError(
-            f"the question is {len(cleaned):,} characters; at most {MAX_QUESTION_CHARS:,} are read"
-        )
-    return cleaned
+    try:
+        return clean_question(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _run_chunks(args: argparse.Namespace, cfg: Config) -> int:

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from qa.names import NameIndex, countries_named, japanese_forms
 from qa.parse_survey import countries_in
 
-__all__ = ["KINDS", "Question", "analyze", "name_components"]
+__all__ = [
+    "KINDS",
+    "MAX_QUESTION_CHARS",
+    "Question",
+    "analyze",
+    "clean_question",
+    "name_components",
+]
 
 KINDS = (
     "date", "fax", "phone", "email", "amount", "department", "contact", "person", "place", "count",
@@ -167,6 +174,26 @@ class Question:
     side: str | None = None
     order: str | None = None
     lexical: str = ""
+
+
+#: Longest question read (characters); longer ones are refused, not cut.
+MAX_QUESTION_CHARS = 2000
+
+
+def clean_question(text: str) -> str:
+    """The question without control characters and outer spaces.
+
+    Raises:
+        ValueError: It is empty, or longer than :data:`MAX_QUESTION_CHARS`.
+    """
+    cleaned = "".join(ch for ch in text or "" if ch.isprintable() or ch in "\t ").strip()
+    if not cleaned:
+        raise ValueError("the question is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise ValueError(
+            f"the question is {len(cleaned):,} characters; at most {MAX_QUESTION_CHARS:,} are read"
+        )
+    return cleaned
 
 
 def detect_lang(text: str) -> str:

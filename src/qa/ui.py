@@ -35,6 +35,7 @@ from qa.answer import Answer, Answerer, Citation
 from qa.corpus import load_corpus
 from qa.generate import EXTRACTIVE, LLM, Responder
 from qa.parse_survey import FIELD_NAMES
+from qa.question import MAX_QUESTION_CHARS, clean_question
 from qa.retrieval import Filters
 from qa.schema import Chunk
 
@@ -58,8 +59,6 @@ __all__ = [
 
 #: The endpoint programs call with ``gradio_client`` (``Client.predict(..., api_name="/ask")``).
 API_NAME = "ask"
-#: Longer questions are refused: nobody types this much, and it bounds the work per question.
-MAX_QUESTION_CHARS = 2000
 #: Questions waiting beyond this many are turned away with "queue full" instead of piling up.
 MAX_QUEUE = 256
 #: Questions answered at once when an LLM writes the answers (extraction stays one at a time).
@@ -330,22 +329,6 @@ class ChatService:
             "citations": citations,
             "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
         }
-
-
-def clean_question(text: str) -> str:
-    """The question without control characters and outer spaces.
-
-    Raises:
-        ValueError: It is empty, or longer than :data:`MAX_QUESTION_CHARS`.
-    """
-    cleaned = "".join(ch for ch in text or "" if ch.isprintable() or ch in "\t ").strip()
-    if not cleaned:
-        raise ValueError("the question is empty")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise ValueError(
-            f"the question is {len(cleaned):,} characters; at most {MAX_QUESTION_CHARS:,} are read"
-        )
-    return cleaned
 
 
 # --- the app ------------------------------------------------------------------------
