@@ -72,6 +72,7 @@ class EvalItem:
     evidence: str
     type: str
     lang: str
+    match: str = "any"
 
     @property
     def answerable(self) -> bool:
@@ -112,9 +113,12 @@ def load_dataset(path: Path) -> list[EvalItem]:
                     evidence=row.get("evidence", ""),
                     type=row["type"],
                     lang=row.get("lang", "ja"),
+                    match=row.get("match", "any"),
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise DatasetError(f"{path}:{n}: not an eval item ({exc})") from None
+            if item.match not in ("any", "all"):
+                raise DatasetError(f"{path}:{n}: match must be 'any' or 'all', not {item.match!r}")
             if item.type not in TYPES:
                 raise DatasetError(f"{path}:{n}: unknown type {item.type!r}")
             items.append(item)
@@ -220,29 +224,53 @@ class Outcome:
     ms: float
     generator: str = "extractive"
     fallback_reason: str | None = None
+    strict: bool = False
+    unit_right: bool = False
+
+
+#: A strictly right answer is at most this many times its gold's length.
+STRICT_FACTOR = 3
 
 
 def score_answer(
-    item: EvalItem, answer: str, abstained: bool, citations: Sequence[str], ms: float = 0.0
+    item: EvalItem,
+    answer: str,
+    abstained: bool,
+    citations: Sequence[str],
+    ms: float = 0.0,
+    unit: str = "",
 ) -> Outcome:
     """Score one answer by the eval's rules.
 
-    An answerable item is right when a gold string is inside the folded answer, the
+    An answerable item is right when a gold string (every gold string, for a list
+    item with ``match: all``) is inside the folded answer, the
     answer is not abstained, and it is concise (≤ 120 characters for dates,
     contacts, counts, names, places and cross-lingual questions, ≤ 400 otherwise).
-    An unanswerable item is right when the system abstained.
+    An unanswerable item is right when the system abstained. A right answer is
+    also *strict* when it is at most three times as long as its gold (all golds
+    together for ``match: all``); the answer's *unit* (the line of the passage
+    it came from) is right when it holds the gold, however long it is.
     """
     folded = fold(answer)
     golds = [fold(a) for a in item.answers]
     if not item.answerable:
-        return Outcome(item, answer, abstained, abstained, abstained, 0.0, False, ms)
+        return Outcome(
+            item, answer, abstained, abstained, abstained, 0.0, False, ms,
+            strict=abstained, unit_right=abstained,
+        )  # fmt: skip
     limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
-    contains = any(g in folded for g in golds)
+    contains = (all if item.match == "all" else any)(g in folded for g in golds)
     right = contains and not abstained and len(answer) <= limit
     supported = right and any(relevant(text, item) for text in citations[:3])
     exact = not abstained and folded in golds
     f1 = 0.0 if abstained else max(_char_f1(folded, g) for g in golds)
-    return Outcome(item, answer, abstained, right, exact, f1, supported, ms)
+    gold_len = sum(map(len, golds)) if item.match == "all" else max(map(len, golds))
+    strict = right and len(folded) <= STRICT_FACTOR * gold_len
+    held = fold(unit or answer)
+    unit_right = not abstained and (all if item.match == "all" else any)(g in held for g in golds)
+    return Outcome(
+        item, answer, abstained, right, exact, f1, supported, ms, strict=strict, unit_right=unit_right
+    )
 
 
 def _char_f1(prediction: str, gold: str) -> float:
@@ -261,6 +289,10 @@ class AnswerReport:
         mode: The retrieval mode the answerer used.
         n: Items scored.
         accuracy: Share of all items scored right.
+        strict_accuracy: Share scored right with an answer at most 3× its gold's length.
+        unit_accuracy: Share whose answering line holds the gold (abstentions on
+            unanswerable items count as right).
+        precision: Share of the answers given (not abstained) that are right.
         exact_match: Share of answerable items whose answer is exactly a gold string.
         char_f1: Mean character F1 over answerable items.
         abstained_unanswerable: Share of unanswerable items abstained on.
@@ -290,6 +322,9 @@ class AnswerReport:
     wrong: tuple[Outcome, ...]
     generators: dict[str, int] = field(default_factory=dict)
     fallbacks: dict[str, int] = field(default_factory=dict)
+    strict_accuracy: float = 0.0
+    unit_accuracy: float = 0.0
+    precision: float = 0.0
 
 
 def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
@@ -315,6 +350,9 @@ def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
         mode=mode,
         n=len(outcomes),
         accuracy=share(outcomes, lambda o: o.right),
+        strict_accuracy=share(outcomes, lambda o: o.strict),
+        unit_accuracy=share(outcomes, lambda o: o.unit_right),
+        precision=share([o for o in outcomes if not o.abstained], lambda o: o.right),
         exact_match=share(answerable, lambda o: o.exact),
         char_f1=sum(o.f1 for o in answerable) / len(answerable) if answerable else 0.0,
         abstained_unanswerable=share(unanswerable, lambda o: o.abstained),
@@ -343,6 +381,7 @@ class Response(NamedTuple):
         ms: Time to answer.
         generator: What wrote the answer (``extractive`` or ``llm:<model>``).
         fallback_reason: Why a configured LLM's answer was not used, if it was not.
+        unit: The line of the answering passage that holds the answer.
     """
 
     text: str
@@ -351,6 +390,7 @@ class Response(NamedTuple):
     ms: float
     generator: str = "extractive"
     fallback_reason: str | None = None
+    unit: str = ""
 
     @classmethod
     def of(cls, answer: Answer) -> Response:
@@ -362,7 +402,17 @@ class Response(NamedTuple):
             answer.timings_ms.get("total", 0.0),
             answer.generator,
             answer.fallback_reason,
+            _line_of(answer),
         )
+
+
+def _line_of(answer: Answer) -> str:
+    """The lines of the first citation that hold its answer span."""
+    if answer.abstained or not answer.citations or answer.citations[0].span is None:
+        return ""
+    text = answer.citations[0].text
+    start, end = answer.citations[0].span
+    return text[text.rfind("\n", 0, start) + 1 : (text.find("\n", end) + 1 or len(text) + 1) - 1]
 
 
 def evaluate_answers(
@@ -382,7 +432,9 @@ def evaluate_answers(
     outcomes = []
     for item in progress(items):
         said = respond(item.question)
-        outcome = score_answer(item, said.text, said.abstained, said.citations, said.ms)
+        outcome = score_answer(
+            item, said.text, said.abstained, said.citations, said.ms, said.unit
+        )
         outcomes.append(
             dataclasses.replace(
                 outcome, generator=said.generator, fallback_reason=said.fallback_reason

@@ -27,6 +27,7 @@ from qa.corpus import corpus_fingerprint
 from qa.passages import Passage, passages_of
 from qa.schema import Chunk, Document
 from qa.tokenize import JapaneseTokenizer
+from qa.units import Unit, units_hash, units_of
 
 __all__ = ["INDEX_FORMAT", "Index", "IndexManifest", "QAIndexError", "expected_manifest"]
 
@@ -37,6 +38,7 @@ _CHUNKS = "chunks.jsonl"
 _PASSAGES = "passages.jsonl"
 _BM25 = "bm25"
 _DENSE = "dense.faiss"
+_UNITS = "units.npy"
 _MANIFEST = "manifest.json"
 
 
@@ -60,6 +62,9 @@ class IndexManifest:
         tokenizer: The BM25 token form (``surface`` or ``base``).
         chunks: Number of chunks.
         passages: Number of passages.
+        units: Number of reader units (sentences, rows, card fields) with a vector each.
+        units_hash: sha256 of the units' ids and texts: the index is stale when the
+            same chunks now split into other units.
         versions: Versions of the libraries that built it.
         built_at: UTC time of the build.
         build_seconds: How long the build took.
@@ -74,6 +79,8 @@ class IndexManifest:
     tokenizer: str
     chunks: int = 0
     passages: int = 0
+    units: int = 0
+    units_hash: str = ""
     versions: dict[str, str] = field(default_factory=dict)
     built_at: str = ""
     build_seconds: float = 0.0
@@ -123,7 +130,8 @@ def expected_manifest(docs: list[Document], model: str, dimension: int, form: st
 
 
 class Index:
-    """Chunks, their passages, and the BM25 and dense indexes over the passages.
+    """Chunks, their passages, the BM25 and dense indexes over the passages, and
+    the reader's units of every chunk with their vectors.
 
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
@@ -135,9 +143,15 @@ class Index:
         bm25: Any,
         dense: Any,
         manifest: IndexManifest,
+        unit_vectors: np.ndarray,
     ) -> None:
         if dense.ntotal != len(passages):
             raise QAIndexError(f"{dense.ntotal} vectors for {len(passages)} passages")
+        units = [u for c in chunks for u in units_of(c)]
+        if unit_vectors.shape[0] != len(units):
+            raise QAIndexError(f"{unit_vectors.shape[0]} unit vectors for {len(units)} units")
+        self.units: list[Unit] = units
+        self.unit_vectors = unit_vectors
         self.chunks = chunks
         self.passages = passages
         self.bm25 = bm25
@@ -177,17 +191,23 @@ class Index:
             )
         dense = faiss.IndexFlatIP(manifest.dimension)
         dense.add(vectors)
+        units = [u for c in chunks for u in units_of(c)]
+        unit_vectors = np.ascontiguousarray(
+            encode_passages([u.text for u in units]), dtype=np.float32
+        ).astype(np.float16)
         manifest = IndexManifest(
             **{
                 **asdict(manifest),
                 "chunks": len(chunks),
                 "passages": len(passages),
+                "units": len(units),
+                "units_hash": units_hash(units),
                 "versions": _versions(),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "build_seconds": round(time.perf_counter() - started, 2),
             }
         )
-        return cls(chunks, passages, bm25, dense, manifest)
+        return cls(chunks, passages, bm25, dense, manifest, unit_vectors)
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically, replacing what was there."""
@@ -200,6 +220,7 @@ class Index:
             _write_jsonl(tmp / _PASSAGES, (asdict(p) for p in self.passages))
             self.bm25.save(str(tmp / _BM25), show_progress=False)
             faiss.write_index(self.dense, str(tmp / _DENSE))
+            np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
             files = {
                 str(f.relative_to(tmp)): _sha256(f) for f in sorted(tmp.rglob("*")) if f.is_file()
             }
@@ -256,9 +277,13 @@ class Index:
             passages = [Passage(**d) for d in _read_jsonl(path / _PASSAGES)]
             bm25 = bm25s.BM25.load(str(path / _BM25), show_progress=False)
             dense = faiss.read_index(str(path / _DENSE))
+            unit_vectors = np.load(path / _UNITS, allow_pickle=False)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise QAIndexError(f"{path}: cannot be read ({exc})") from None
-        return cls(chunks, passages, bm25, dense, manifest)
+        index = cls(chunks, passages, bm25, dense, manifest, unit_vectors)
+        if units_hash(index.units) != manifest.units_hash:
+            raise QAIndexError(f"{path}: index is stale (the reader's units of its chunks changed)")
+        return index
 
 
 def _write_jsonl(path: Path, rows: Any) -> None:

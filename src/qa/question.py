@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qa.lexicon import LEXICON
 from qa.names import NameIndex, countries_named, japanese_forms
 from qa.parse_survey import countries_in
 
@@ -32,118 +33,18 @@ __all__ = [
 
 KINDS = (
     "date", "fax", "phone", "email", "amount", "department", "contact", "person", "place", "count",
-    "reason", "list", "definition", "url", "other",
+    "reason", "list", "definition", "url", "name", "other",
 )  # fmt: skip
-
-#: (kind, cues) per language, first match wins: specific fields before general ones.
-_JA_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("url", ("URL", "ホームページ", "ウェブサイト")),
-    ("email", ("メール",)),
-    ("fax", ("FAX", "ファックス", "ファクス")),
-    ("phone", ("電話",)),
-    ("department", ("担当部署", "部署", "担当課", "どの部", "どの課")),
-    ("contact", ("問い合わせ", "問合せ", "連絡先", "窓口", "相談先")),
-    ("amount", ("予算", "費用", "金額", "経費", "何円", "いくら")),
-    ("date", ("いつ", "何年", "日付", "年月日", "締結日", "何月", "何か月前", "何日前")),
-    (
-        "count",
-        (
-            "何件",
-            "何人",
-            "何名",
-            "いくつ",
-            "何か所",
-            "何カ所",
-            "何ヵ所",
-            "何位",
-            "どれくらい",
-            "何回",
-            "件数",
-            "人数",
-            "数は",
-            "頻度",
-            "割合",
-        ),
-    ),
-    ("reason", ("なぜ", "理由", "経緯", "きっかけ", "背景", "縁")),
-    ("person", ("誰", "だれ")),
-    ("place", (
-        "どこ", "開催地", "自治体は", "都市は", "国は", "相手", "先は", "住所", "所在地", "ビル",
-        "部屋",
-    )),
-    ("definition", ("とは", "仕組み", "分類", "含まれる")),
-    ("list", ("何を", "どんな", "どのような", "取組", "取り組み", "成果", "課題", "対象")),
-)
-_EN_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("url", ("url", "website", "web page", "homepage")),
-    ("email", ("e-mail", "email", "mail address")),
-    ("fax", ("fax",)),
-    ("phone", ("phone", "telephone")),
-    ("department", ("department", "division", "section")),
-    ("contact", ("contact",)),
-    ("amount", ("budget", "cost", "in yen", "how much money", "expense")),
-    ("date", (
-        "when", "what date", "which date", "what year", "which year", "how far in advance",
-        "how long before",
-    )),
-    ("count", ("how many", "how much", "number of", "how often")),
-    ("reason", ("why", "reason", "background", "how did")),
-    ("person", ("who",)),
-    ("place", (
-        "where", "city", "town", "country", "municipality", "province", "state", "address",
-    )),
-    ("definition", ("what is", "what are")),
-    ("list", ("what kind", "which activities", "what did")),
-)
-_ZH_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("url", ("网址", "网站", "主页")),
-    ("email", ("邮件", "邮箱")),
-    ("fax", ("传真",)),
-    ("phone", ("电话",)),
-    ("department", ("部门",)),
-    ("contact", ("联系",)),
-    ("amount", ("预算", "费用", "金额")),
-    ("date", ("什么时候", "哪一天", "哪一年", "何时", "日期", "哪年")),
-    ("count", ("多少", "几")),
-    ("reason", ("为什么", "原因", "背景", "契机")),
-    ("person", ("谁",)),
-    ("place", ("哪里", "哪个城市", "哪个", "在哪", "地址")),
-    ("list", ("什么", "哪些")),
-)
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: A place name ends in an administrative suffix.
 _COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
 _EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)
-#: Topic words → the survey's fields of exchange (①–⑨), per language.
-_TOPICS: dict[str, tuple[str, ...]] = {
-    "①": ("教育", "学校", "学生", "生徒", "education", "school", "student"),
-    "②": ("文化", "芸術", "culture", "cultural", "art"),
-    "③": ("スポーツ", "sport", "体育"),
-    "④": ("医療", "衛生", "medical", "health", "hospital", "医疗", "卫生"),
-    "⑤": ("農業", "農林", "agricultur", "农业"),
-    "⑥": (
-        "工業", "技術", "環境", "水道", "industr", "technolog", "environment",
-        "工业", "技术", "环境",
-    ),
-    "⑦": ("商業", "観光", "貿易", "commerce", "trade", "touris", "商业", "旅游", "贸易"),
-    "⑧": ("行政", "administrat", "government"),
-}
-#: Which side of an agreement a question asks for.
-_SIDE_CUES = {
-    "japanese": ("日本の自治体", "日本側", "日本の市", "日本の県", "japanese", "日方", "日本的"),
-    "foreign": ("海外の自治体", "相手", "外国の", "海外側", "foreign", "partner", "对方", "外方"),
-}
-_ORDER_CUES = {
-    "earliest": ("最も早", "一番早", "最初", "最も古", "earliest", "first", "oldest", "最早"),
-    "latest": ("最も新し", "一番新し", "最も遅", "最近", "latest", "most recent", "newest", "最新"),
-}
-_ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d{1,2}|元)年")
+_ERA_YEAR = re.compile(rf"({'|'.join(LEXICON.eras)})(\d{{1,2}}|元)年")
 
 
 @dataclass(frozen=True)
@@ -213,10 +114,10 @@ def detect_lang(text: str) -> str:
 
 
 def _kind(text: str, lang: str) -> str:
-    table = {"ja": _JA_CUES, "en": _EN_CUES, "zh": _ZH_CUES}[lang]
+    table = LEXICON.kinds[lang]
     probe = text.lower()
     for kind, cues in table:
-        if any(cue.lower() in probe for cue in cues):
+        if any(_has(probe, cue.lower()) for cue in cues):
             return kind
     return "other"
 
@@ -253,7 +154,7 @@ def _years(text: str, lang: str = "ja") -> tuple[int, ...]:
     if lang == "en" or "FY" in text.upper():
         years += [int(y) for y in _EN_YEAR.findall(text)]
     for era, n in _ERA_YEAR.findall(text):
-        years.append(_ERAS[era] + (1 if n == "元" else int(n)))
+        years.append(LEXICON.eras[era] + (1 if n == "元" else int(n)))
     return tuple(dict.fromkeys(years))
 
 
@@ -298,8 +199,8 @@ def analyze(
         places=tuple(kept),
         countries=tuple(dict.fromkeys(countries_in(folded) + countries_named(folded, lang))),
         years=_years(folded, lang),
-        topics=tuple(k for k, words in _TOPICS.items() if any(_has(folded, w) for w in words)),
-        side=_cue(folded, _SIDE_CUES),
-        order=_cue(folded, _ORDER_CUES),
+        topics=tuple(k for k, words in LEXICON.topics.items() if any(_has(folded, w) for w in words)),
+        side=_cue(folded, LEXICON.sides),
+        order=_cue(folded, LEXICON.orders),
         lexical=lexical,
     )

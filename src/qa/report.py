@@ -50,6 +50,8 @@ PLOT_DPI = 100
 
 #: What the short headers of :func:`answer_rows` mean.
 ANSWER_KEY = (
+    "strict: right with an answer at most 3x its gold's length; line: the answer's line of "
+    "the passage holds the gold; precision: right among the answers given; "
     "exact and char F1: over answerable questions; abstain: unanswerable questions abstained "
     "on; false abstain: answerable questions abstained on; cited: right answers with a gold "
     "string in their first three citations"
@@ -125,12 +127,14 @@ def retrieval_rows(reports: Sequence[RetrievalReport]) -> Rows:
 def answer_rows(reports: Sequence[AnswerReport]) -> Rows:
     """Answer figures, one row per mode (the headers are explained by :data:`ANSWER_KEY`)."""
     rows: Rows = [
-        ("mode", "n", "accuracy", "exact", "char F1", "abstain", "false abstain", "cited",
-         "p50 ms", "p95 ms")
+        ("mode", "n", "accuracy", "strict", "line", "precision", "exact", "char F1", "abstain",
+         "false abstain", "cited", "p50 ms", "p95 ms")
     ]  # fmt: skip
     for r in reports:
         rows.append(
-            (r.mode, str(r.n), f"{r.accuracy:.3f}", f"{r.exact_match:.3f}", f"{r.char_f1:.3f}",
+            (r.mode, str(r.n), f"{r.accuracy:.3f}", f"{r.strict_accuracy:.3f}",
+             f"{r.unit_accuracy:.3f}", f"{r.precision:.3f}", f"{r.exact_match:.3f}",
+             f"{r.char_f1:.3f}",
              f"{r.abstained_unanswerable:.3f}", f"{r.false_abstention:.3f}",
              f"{r.citation_support:.3f}", f"{r.latency_ms['p50']:.1f}",
              f"{r.latency_ms['p95']:.1f}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -112,7 +113,8 @@ class Retriever:
         tokenizer: JapaneseTokenizer,
     ) -> None:
         self.index = index
-        self.encode_query = encode_query
+        # The reader asks for the vector of the question just searched: encode it once.
+        self.encode_query = lru_cache(maxsize=64)(encode_query) if encode_query else None
         self.tokenizer = tokenizer
 
     def search(
@@ -142,6 +144,12 @@ class Retriever:
             Hit(rank, self.index.chunks[i], float(scores[i]), self.index.passages[best[i]].part)
             for rank, i in enumerate((i for i in order if np.isfinite(scores[i])), start=1)
         ]
+
+    def query_vector(self, question: str) -> np.ndarray | None:
+        """The question's embedding (``None`` without a model), as dense search uses it."""
+        if self.encode_query is None or not question.strip():
+            return None
+        return np.asarray(self.encode_query(question), dtype=np.float32).reshape(-1)
 
     def _allowed(self, filters: Filters | None) -> np.ndarray:
         chunks = self.index.chunks

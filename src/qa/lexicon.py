@@ -1,0 +1,68 @@
+"""The language lexicon (``lexicon.toml``): cue words, counters, eras, topics.
+
+Knowledge about language lives in that one data file; this module only reads it.
+
+Example:
+    >>> LEXICON.eras["平成"] + 24
+    2012
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["LEXICON", "Lexicon", "load"]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The lexicon's tables.
+
+    Attributes:
+        eras: Era name → the Western year before its first year.
+        counters: ``count`` and ``money`` → counter words.
+        kinds: Language → ((kind, cue words), …) in the order to try them.
+        topics: Field-of-exchange mark → topic words.
+        sides: ``japanese`` / ``foreign`` → cue words.
+        orders: ``earliest`` / ``latest`` → cue words.
+        parts: Part of a passage (経緯, 成果 …) → words that ask for it.
+        frequency: Words that say how often something happens.
+        name_suffixes: Words that end a name of an event, body or programme.
+    """
+
+    eras: dict[str, int]
+    counters: dict[str, tuple[str, ...]]
+    kinds: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    topics: dict[str, tuple[str, ...]]
+    sides: dict[str, tuple[str, ...]]
+    orders: dict[str, tuple[str, ...]]
+    parts: dict[str, tuple[str, ...]]
+    frequency: tuple[str, ...]
+    name_suffixes: tuple[str, ...]
+
+
+def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in table.items()}
+
+
+@cache
+def load() -> Lexicon:
+    """Read ``lexicon.toml`` from the package (once)."""
+    data = tomllib.loads(resources.files("qa").joinpath("lexicon.toml").read_text("utf-8"))
+    return Lexicon(
+        eras=dict(data["eras"]),
+        counters=_words(data["counters"]),
+        kinds={lang: tuple(_words(t).items()) for lang, t in data["kinds"].items()},
+        topics=_words(data["topics"]),
+        sides=_words(data["sides"]),
+        orders=_words(data["orders"]),
+        parts=_words(data["parts"]),
+        frequency=tuple(data["frequency"]["words"]),
+        name_suffixes=tuple(data["name_suffixes"]["words"]),
+    )
+
+
+LEXICON = load()

@@ -1,0 +1,175 @@
+"""Candidate answer spans inside a unit: one small pure function per answer type.
+
+Each extractor takes a unit's text and returns ``(start, end)`` spans; the
+table :data:`EXTRACTORS` maps a span type to its extractor. Counters and eras
+come from the lexicon, not from here.
+
+Example:
+    >>> extract("平成24（2012）年4月4日に締結、参加者は120名。")
+    [('date', 0, 15), ('count', 21, 25), ('clause', 0, 18), ('clause', 19, 26)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+from qa.lexicon import LEXICON
+
+__all__ = ["EXTRACTORS", "extract"]
+
+_ERA = "|".join(LEXICON.eras)
+_DATE = re.compile(
+    rf"(?:{_ERA})\s*(?:\d+|元)\s*(?:[（(]\s*\d{{4}}\s*[)）])?\s*年度?(?:\s*\d+\s*月)?(?:\s*\d+\s*日)?"
+    r"|\d{4}\s*年度?(?:\s*\d+\s*月)?(?:\s*\d+\s*日)?(?:\s*[~～〜-]\s*(?:\d{4}\s*年)?\s*\d+\s*月(?:\s*\d+\s*日)?)?"
+    r"|\d{4}[./]\d{1,2}(?:[./]\d{1,2})?|FY\s*\d{4}"
+    r"|(?:毎年|例年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"
+)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_COUNT = re.compile(
+    r"(?<![\d,.])(?:(?:年|月|週)に\s*)?(?:(?:のべ|延べ|約|計|合計|総計|最大)\s*)?\d[\d,]*(?:\.\d+)?"
+    rf"(?:\s*[~～〜-]\s*\d+)?\s*(?:{_alternation(LEXICON.counters['count'])})"
+)
+_AMOUNT = re.compile(
+    rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})"
+)
+_PHONE = re.compile(r"\+\d{1,3}[-\s]?\(0\)\d{1,4}-\d{1,4}-\d{3,4}|\(?\d{2,5}\)?-\d{1,4}-\d{3,4}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")
+#: A quoted or titled name: 「…」, 『…』, "…", 《…》.
+_QUOTE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》|“([^“”]{2,40})”")
+_FREQUENCY = re.compile(
+    rf"(?:ほぼ|概ね|おおむね)?(?:{_alternation(LEXICON.frequency)})(?:\s*\d+\s*(?:回|度))?"
+)
+#: A name: a run of kanji, katakana, Latin letters or digits ending in a name word.
+_NAME = re.compile(
+    r"[\u4e00-\u9fff\u30a0-\u30ffA-Za-z0-9ー・&\-]{1,30}?"
+    rf"(?:{_alternation(LEXICON.name_suffixes)})(?![\u4e00-\u9fff])"
+)
+#: Clause boundaries inside a sentence or row.
+_CLAUSE_CUT = re.compile(r"[、，,；;：:\t]")
+
+
+def _matches(pattern: re.Pattern[str]) -> Callable[[str], list[tuple[int, int]]]:
+    def find(text: str) -> list[tuple[int, int]]:
+        out = []
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            while s < e and text[s].isspace():
+                s += 1
+            if e > s:
+                out.append((s, e))
+        return out
+
+    return find
+
+
+def _quotes(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _QUOTE.finditer(text):
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        out.append(m.span(g))
+    return out
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Pieces between commas, tabs and colons, when the text has more than one."""
+    cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text) + 1]
+    if len(cuts) <= 2:
+        return []
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        s, e = a, min(b - 1, len(text))
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and (text[e - 1].isspace() or text[e - 1] in "、，,；;：:。"):
+            e -= 1
+        if e - s >= 2:
+            out.append((s, e))
+    return out
+
+
+_NOUNISH = frozenset({"名詞", "接頭辞", "接尾辞", "記号"})
+_JOINERS = frozenset({"の", "・", "－", "-", "ー", "&"})
+_LONGEST_PHRASE = 40
+
+
+@cache
+def _tagger():
+    import fugashi
+    import unidic_lite
+
+    return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+
+
+def _noun_phrases(text: str) -> list[tuple[int, int]]:
+    """Runs of nouns (unidic POS), joined by の or ・, and each part after a の.
+
+    "寧越郡のサッカー少年団を招聘" gives 寧越郡のサッカー少年団 and サッカー少年団.
+    """
+    runs: list[list[tuple[int, int, bool]]] = []
+    current: list[tuple[int, int, bool]] = []
+    pos = 0
+    for word in _tagger()(text):
+        start = text.find(word.surface, pos)
+        if start < 0:
+            continue
+        end = pos = start + len(word.surface)
+        gap = current and start != current[-1][1]
+        if word.feature.pos1 in _NOUNISH and not gap:
+            current.append((start, end, False))
+        elif word.surface in _JOINERS and current and not gap:
+            current.append((start, end, True))
+        else:
+            if current:
+                runs.append(current)
+            current = [(start, end, False)] if word.feature.pos1 in _NOUNISH else []
+    if current:
+        runs.append(current)
+    out: list[tuple[int, int]] = []
+    for run in runs:
+        while run and run[-1][2]:
+            run.pop()
+        if not run:
+            continue
+        end = run[-1][1]
+        heads = [run[0][0]] + [t[1] for t in run if t[2] and text[t[0] : t[1]] == "の"]
+        for head in heads:
+            if 2 <= end - head <= _LONGEST_PHRASE:
+                out.append((head, end))
+    return out
+
+
+#: Span type → extractor.
+EXTRACTORS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
+    "date": _matches(_DATE),
+    "count": _matches(_COUNT),
+    "amount": _matches(_AMOUNT),
+    "phone": _matches(_PHONE),
+    "email": _matches(_EMAIL),
+    "url": _matches(_URL),
+    "frequency": _matches(_FREQUENCY),
+    "quote": _quotes,
+    "name": _matches(_NAME),
+    "phrase": _noun_phrases,
+    "clause": _clauses,
+}
+
+
+def extract(text: str) -> list[tuple[str, int, int]]:
+    """Every typed span of ``text`` as ``(type, start, end)``, by type then position."""
+    out = []
+    seen = set()
+    for kind, find in EXTRACTORS.items():
+        for s, e in find(text):
+            if (s, e) in seen and kind == "clause":
+                continue
+            seen.add((s, e))
+            out.append((kind, s, e))
+    return out

@@ -1,0 +1,238 @@
+"""Generic features of a (question, candidate span) pair, and of answering nothing.
+
+Nothing here names a question, card or document string: features are the
+answer type asked against the span's type, IDF-weighted character-bigram
+overlap of the question with the unit, its heading and its chunk, retrieval
+rank, whether the places, years and ordinals the question names are in the
+passage, and whether the span says something the question does not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qa.lexicon import LEXICON
+from qa.question import Question
+from qa.units import Unit
+from qa.schema import Chunk
+from qa.textclean import fold_nfkc
+
+__all__ = ["NO_ANSWER", "Candidate", "QuestionView", "bigrams", "na_features", "span_features", "unit_features"]
+
+NO_ANSWER = "no-answer"
+_YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
+#: A place-like word of a Japanese question (checked against the corpus).
+_PLACE_TOKEN = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,}?(?:県|省|市|州|町|村|道|区)")
+_JUNK = re.compile(r"[\s\W_]")
+#: Characters on each side of a span that count as its neighbourhood.
+_NEAR = 20
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the folded text, punctuation and spaces dropped."""
+    t = _JUNK.sub("", fold_nfkc(text).lower())
+    return {t[i : i + 2] for i in range(len(t) - 1)} if len(t) > 1 else {t} if t else set()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span of a chunk offered as the answer.
+
+    Attributes:
+        chunk: The chunk it is in.
+        unit: The unit it is in.
+        start: Offset in ``chunk.text``.
+        end: Offset just past it.
+        stype: ``field:<label>`` for a whole card field, ``unit`` for a whole
+            sentence or row, else the extractor's type (``date``, ``clause`` …).
+        rank: The chunk's retrieval rank (0 when found by the places it names).
+    """
+
+    chunk: Chunk
+    unit: Unit
+    start: int
+    end: int
+    stype: str
+    rank: int
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass
+class QuestionView:
+    """What features need of a question, computed once.
+
+    Attributes:
+        q: The analysis.
+        grams: Its character bigrams (with Chinese read in Japanese forms).
+        weight: Bigram → IDF weight, for the question's bigrams.
+        parts: Parts of a passage it asks about (背景, 成果 …, from the lexicon).
+        marks: Strings that would show one of its years (2012, 平成24).
+        ordinals: Ordinals it names (``"3"`` for 第3回).
+        unknown: Place-like words it names that no document holds.
+    """
+
+    q: Question
+    grams: set[str]
+    weight: dict[str, float]
+    parts: set[str]
+    marks: list[str]
+    ordinals: list[str]
+    unknown: int
+
+    @classmethod
+    def of(cls, q: Question, idf: dict[str, float], corpus: str) -> QuestionView:
+        grams = bigrams(q.lexical)
+        default = max(idf.values(), default=1.0)
+        text = q.text.lower()
+        parts = {p for p, words in LEXICON.parts.items() if any(w.lower() in text for w in words)}
+        marks = [m for y in q.years for m in _year_marks(y)]
+        ordinals = [a or b for a, b in _ORDINAL.findall(q.text)]
+        unknown = 0
+        if q.lang == "ja":
+            unknown = sum(
+                1
+                for t in _PLACE_TOKEN.findall(q.text)
+                if len(t) >= 3 and not t.endswith("都市") and t not in corpus
+            )
+        return cls(q, grams, {g: idf.get(g, default) for g in grams}, parts, marks, ordinals, unknown)
+
+    def overlap(self, grams: set[str]) -> float:
+        """IDF-weighted share of the question's bigrams found in ``grams``."""
+        total = sum(self.weight.values())
+        return sum(w for g, w in self.weight.items() if g in grams) / total if total else 0.0
+
+
+def _year_marks(year: int) -> list[str]:
+    marks = [str(year)]
+    for era, base in LEXICON.eras.items():
+        if 0 < year - base < 65:
+            marks.append(f"{era}{year - base}")
+            if year - base == 1:
+                marks.append(f"{era}元")
+    return marks
+
+
+def _part_of(unit: Unit) -> set[str]:
+    """The parts (背景, 取組, 成果, 課題) a unit's heading and label name."""
+    label_parts = {"background": "背景", "activities": "取組", "outcomes": "成果"}
+    head = unit.heading.lower()
+    found = {p for p, words in LEXICON.parts.items() if any(w.lower() in head for w in words)}
+    if unit.label in label_parts and not found:
+        found.add(label_parts[unit.label])
+    return found
+
+
+def unit_features(
+    v: QuestionView, chunk: Chunk, unit: Unit, rank: int, grams: tuple[set[str], set[str], set[str]],
+    places_in_chunk: float, edition: str,
+) -> dict[str, float]:
+    """Features shared by every span of ``unit``; ``grams`` are the chunk's, unit's and heading's."""
+    q = v.q
+    chunk_grams, unit_grams, ctx_grams = grams
+    f: dict[str, float] = {
+        f"lang={q.lang}|shape={unit.shape}": 1.0,
+        "ov_unit": v.overlap(unit_grams),
+        "ov_ctx": v.overlap(ctx_grams),
+        "ov_chunk": v.overlap(chunk_grams),
+        "rank_inv": 1.0 / rank if rank else 0.0,
+        "rank1": float(rank == 1),
+        "by_name": float(rank == 0),
+        "card": float(chunk.card is not None),
+    }
+    if unit.shape != "field":
+        f[f"k={q.kind}|l={unit.label}"] = 1.0
+    # What the question says beyond naming the card or section (its title and
+    # heading): a field answers a question that says nothing more, a sentence
+    # one whose extra words it shares.
+    total = sum(v.weight.values())
+    resid = {g: w for g, w in v.weight.items() if g not in ctx_grams}
+    mass = sum(resid.values())
+    if total:
+        f[f"resid_mass|shape={unit.shape}"] = mass / total
+    if mass:
+        f["resid_unit"] = sum(w for g, w in resid.items() if g in unit_grams) / mass
+    parts = _part_of(unit)
+    if v.parts:
+        f["part_match"] = float(bool(parts & v.parts))
+        f["part_other"] = float(bool(parts) and not parts & v.parts)
+    if q.places:
+        f["places_chunk"] = places_in_chunk
+        f["places_missing"] = float(places_in_chunk < 1.0)
+        in_unit = fold_nfkc(unit.text + unit.heading)
+        f["places_unit"] = sum(p in in_unit for p in q.places) / len(q.places)
+        card = chunk.card
+        if card is not None and unit.label in ("japanese", "foreign"):
+            own = fold_nfkc(card.japanese if unit.label == "japanese" else card.foreign)
+            other = fold_nfkc(card.foreign if unit.label == "japanese" else card.japanese)
+            f["side_other_named"] = float(
+                any(p in other for p in q.places) and not any(p in own for p in q.places)
+            )
+    if q.side is not None and unit.label in ("japanese", "foreign"):
+        f["side_cue_match"] = float(q.side == unit.label)
+    if q.topics and chunk.card is not None:
+        f["topic_match"] = float(any(fd.startswith(t) for fd in chunk.card.fields for t in q.topics))
+    if v.marks:
+        whole = fold_nfkc(f"{chunk.title}\n{chunk.text}\n{edition}")
+        around = fold_nfkc(f"{unit.heading} {unit.text}")
+        f["years_chunk"] = float(any(m in whole for m in v.marks))
+        f["years_unit"] = float(any(m in around for m in v.marks))
+        f["years_other_unit"] = float(
+            not f["years_unit"] and any(y not in v.marks for y in _YEAR4.findall(around))
+        )
+    if v.ordinals:
+        whole = fold_nfkc(chunk.text)
+        f["ordinal_chunk"] = float(all(re.search(rf"第\s*{o}\s*回", whole) for o in v.ordinals))
+    return f
+
+
+def span_features(v: QuestionView, c: Candidate) -> dict[str, float]:
+    """Features of the span itself: its type against the type asked, length, novelty."""
+    q = v.q
+    folded = fold_nfkc(c.text)
+    f: dict[str, float] = {
+        f"k={q.kind}|t={c.stype}": 1.0,
+        "len_log": math.log1p(len(folded)),
+        "whole_unit": float(c.start == c.unit.start and c.end == c.unit.end),
+    }
+    if c.start != c.unit.start or c.end != c.unit.end:
+        text = c.chunk.text
+        f["ov_near"] = v.overlap(bigrams(text[max(c.unit.start, c.start - _NEAR) : c.start]))
+        f["ov_near_after"] = v.overlap(bigrams(text[c.end : min(c.unit.end, c.end + _NEAR)]))
+    span_grams = bigrams(c.text)
+    if span_grams:
+        new = len(span_grams - v.grams) / len(span_grams)
+        f["novel"] = new
+        f["echo"] = float(new < 0.2)
+    if q.places:
+        f["span_names_place"] = float(any(p in folded for p in q.places))
+    return f
+
+
+def na_features(v: QuestionView, best: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Features of the no-answer candidate, from the question and all its candidates."""
+    q = v.q
+    best = list(best)
+    f = {
+        "na": 1.0,
+        f"na|k={q.kind}": 1.0,
+        f"na|lang={q.lang}": 1.0,
+        "na_unknown": float(v.unknown),
+        "na_top_ov": max((b.get("ov_unit", 0.0) for b in best), default=0.0),
+        "na_top_ctx": max((b.get("ov_chunk", 0.0) for b in best), default=0.0),
+        "na_top_cos": max((b.get("cos", 0.0) for b in best), default=0.0),
+    }
+    if q.places:
+        f["na_places_best"] = max((b.get("places_chunk", 0.0) for b in best), default=0.0)
+        f["na_two_places"] = float(len(q.places) >= 2)
+    if v.marks:
+        f["na_years_found"] = max((b.get("years_chunk", 0.0) for b in best), default=0.0)
+    if v.ordinals:
+        f["na_ordinal_found"] = max((b.get("ordinal_chunk", 0.0) for b in best), default=0.0)
+    return f

@@ -1,0 +1,158 @@
+"""Fit the reader's weights on a training set: ``python -m qa.reader.fit``.
+
+For every training question the reader's candidates are built exactly as at
+answer time (same retrieval, same units, same features). A candidate is right
+when it holds the gold answer (every gold string for ``match: all`` items)
+within the eval's length limit; when some right candidates are at most three
+times the gold's length, only those count, so short spans are preferred. Two
+models are fitted: units (a unit is right when it holds the gold, whatever its
+length; the no-answer candidate is right exactly for unanswerable questions)
+and spans within the right units (short right spans preferred, as above). The
+L2 strength of each is chosen by k-fold cross-validation on the training set;
+the weights are then fitted on all of it and written with their provenance.
+
+Usage:
+    python -m qa.reader.fit [--train eval/train.jsonl] [--out src/qa/reader/weights.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.evaluation import CONCISE_CHARS, LONG_CHARS, EvalItem, fold, load_dataset
+from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
+
+__all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
+
+_LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
+#: A right answer at most this many times the gold's length counts as short.
+SHORT_FACTOR = 3
+
+#: One question's candidates: their features, which are right, and their texts.
+Group = tuple[list[dict[str, float]], list[bool], list[str]]
+#: Right units per question whose spans are fitted on.
+SPAN_UNITS = 2
+
+
+def labels_for(item: EvalItem, texts: Sequence[str], *, short: bool = True) -> list[bool]:
+    """Which candidate texts are right answers to ``item`` (no-answer not included).
+
+    With ``short``, when some right texts are at most :data:`SHORT_FACTOR` times the
+    gold's length, only those count.
+    """
+    if not item.answerable:
+        return [False] * len(texts)
+    golds = [fold(a) for a in item.answers]
+    limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    need = all if item.match == "all" else any
+    folded = [fold(t) for t in texts]
+    holds = [need(g in f for g in golds) for f in folded]
+    if not short:
+        return holds
+    ok = [h and len(t) <= limit for h, t in zip(holds, texts, strict=True)]
+    longest = max(len(g) for g in golds) * SHORT_FACTOR
+    brief = [o and len(f) <= longest for o, f in zip(ok, folded, strict=True)]
+    return brief if any(brief) else ok
+
+
+def build_groups(answerer, items: Sequence[EvalItem], progress=iter) -> tuple[list[Group], list[Group]]:
+    """Unit groups (one per item, no-answer last) and span groups (per right unit)."""
+    unit_groups: list[Group] = []
+    span_groups: list[Group] = []
+    for item in progress(items):
+        q, _, reading = answerer.read(item.question)
+        texts = [c.text for c in reading.units]
+        holds = labels_for(item, texts, short=False)
+        unit_groups.append((list(reading.unit_features), [*holds, not item.answerable], [*texts, ""]))
+        view = answerer.reader.view(q)
+        right = [u for u, h in zip(reading.units, holds, strict=True) if h]
+        for unit in right[:SPAN_UNITS]:
+            spans, feats = answerer.reader.span_candidates(view, unit)
+            span_texts = [c.text for c in spans]
+            span_groups.append((feats, labels_for(item, span_texts), span_texts))
+    return unit_groups, span_groups
+
+
+def _accuracy(weights: dict[str, float], groups: Sequence[Group], part: str) -> float:
+    model = ReaderModel({part: weights})
+    right = 0
+    for feats, labels, _ in groups:
+        right += bool(labels[int(np.argmax(model.scores(feats, part)))])
+    return right / len(groups) if groups else 0.0
+
+
+def cross_validate(groups: Sequence[Group], l2: float, part: str, folds: int = 5) -> float:
+    """Mean held-out accuracy (a right candidate on top) over ``folds`` folds."""
+    scores = []
+    for k in range(folds):
+        train = [g for i, g in enumerate(groups) if i % folds != k]
+        test = [g for i, g in enumerate(groups) if i % folds == k and any(g[1])]
+        weights = fit_conditional_logit([(f, lab) for f, lab, _ in train], l2=l2)
+        scores.append(_accuracy(weights, test, part))
+    return float(np.mean(scores))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m qa.reader.fit", description="Fit the reader's weights on a training set."
+    )
+    parser.add_argument("--train", type=Path, default=Path("eval/train.jsonl"))
+    parser.add_argument("--out", type=Path, default=default_weights_path())
+    parser.add_argument("--l2", type=float, nargs="+", default=[0.3, 1.0, 3.0])
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from tqdm import tqdm
+
+    from qa.answer import Answerer
+    from qa.config import Config
+    from qa.engine import open_engine
+
+    items = load_dataset(args.train)
+    cfg = Config.from_env()
+    engine = open_engine(cfg)
+    answerer = Answerer(engine.retriever, mode=cfg.mode, model=ReaderModel({}))
+    units, spans = build_groups(
+        answerer, items, lambda it: tqdm(it, desc="candidates", file=sys.stderr)
+    )
+    usable = sum(any(lab) for _, lab, _ in units)
+    print(f"{len(units)} questions, {usable} with a right unit or unanswerable", file=sys.stderr)
+    weights: dict[str, dict[str, float]] = {}
+    chosen: dict[str, float] = {}
+    cv: dict[str, dict[str, float]] = {}
+    for part, groups in (("unit", units), ("span", spans)):
+        cv[part] = {str(l2): cross_validate(groups, l2, part, args.folds) for l2 in args.l2}
+        for l2, acc in cv[part].items():
+            print(f"{part}: l2={l2}: {args.folds}-fold accuracy {acc:.3f}", file=sys.stderr)
+        chosen[part] = float(max(cv[part], key=lambda k: cv[part][k]))
+        weights[part] = fit_conditional_logit([(f, lab) for f, lab, _ in groups], l2=chosen[part])
+    provenance = {
+        "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "train": {"path": str(args.train), "sha256": _sha256(args.train), "items": len(items)},
+        "corpus": engine.index.manifest.corpus,
+        "model": engine.index.manifest.model,
+        "units_hash": engine.index.manifest.units_hash,
+        "mode": cfg.mode,
+        "l2": chosen,
+        "cv_accuracy": cv,
+        "groups": {"unit": usable, "span": len(spans)},
+        "features": {part: len(w) for part, w in weights.items()},
+    }
+    ReaderModel(weights, provenance).save(args.out)
+    print(f"wrote the reader's weights to {args.out} (l2={chosen})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

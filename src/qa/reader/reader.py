@@ -1,0 +1,241 @@
+"""The reader: candidates from the retrieved chunks, scored by the fitted model.
+
+Every unit of the top chunks (and of the cards that name every place the
+question names) offers spans: the unit whole, each typed span its extractors
+find, its clauses. Each span is scored with the fitted weights; a no-answer
+candidate is scored beside them (as Haystack's ExtractiveReader appends one),
+and the reader abstains when it wins. One general check applies on top: a
+place the question names must be in the answering chunk.
+
+Example:
+    >>> reader = Reader(index.chunks, editions)  # doctest: +SKIP
+    >>> reader.read(question, hits).candidate.text  # doctest: +SKIP
+    '平成24（2012）年4月4日'
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.question import Question
+from qa.reader.extract import extract
+from qa.reader.features import (
+    Candidate,
+    QuestionView,
+    bigrams,
+    na_features,
+    span_features,
+    unit_features,
+)
+from qa.reader.model import ReaderModel
+from qa.units import Unit, units_of
+from qa.retrieval import Filters, Hit
+from qa.schema import Chunk
+from qa.textclean import fold_nfkc
+
+__all__ = ["Reading", "Reader"]
+
+#: Chunks read per question: the top hits, plus cards that name every place asked.
+TOP_HITS = 5
+NAMED_CARDS = 3
+#: Longest span offered (characters).
+MAX_SPAN = 400
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found for one question.
+
+    Attributes:
+        candidate: The answering span, or ``None`` when answering nothing won.
+        score: The answering unit's score.
+        no_answer: The no-answer candidate's score.
+        units: Every unit read, as candidates spanning the whole unit.
+        unit_features: Their features, the no-answer candidate's last.
+    """
+
+    candidate: Candidate | None
+    score: float
+    no_answer: float
+    units: tuple[Candidate, ...] = ()
+    unit_features: tuple[dict[str, float], ...] = ()
+
+
+class Reader:
+    """Reads answers out of chunks.
+
+    Args:
+        chunks: Every chunk of the index.
+        editions: Document id → its title and edition (the year it covers).
+        model: Fitted weights; the shipped ``weights.json`` when ``None``.
+        units: The units of ``chunks`` in order, as the index holds them (else split here).
+        unit_vectors: One embedding per unit (the index's), for the question–unit cosine.
+    """
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        editions: dict[str, str] | None = None,
+        model: ReaderModel | None = None,
+        *,
+        units: Sequence[Unit] | None = None,
+        unit_vectors: np.ndarray | None = None,
+    ) -> None:
+        self.model = model if model is not None else ReaderModel.load()
+        self._chunks = {c.id: c for c in chunks}
+        self._cards = [c for c in chunks if c.card is not None]
+        self._editions = editions or {}
+        units = list(units) if units is not None else [u for c in chunks for u in units_of(c)]
+        self._units: dict[str, list[Unit]] = {c.id: [] for c in chunks}
+        for u in units:
+            self._units[u.chunk_id].append(u)
+        self._row = {(u.chunk_id, u.start, u.end): i for i, u in enumerate(units)}
+        self._vectors = None if unit_vectors is None else np.asarray(unit_vectors, dtype=np.float32)
+        #: Typed spans of each unit, found the first time it is read.
+        self._extracted: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
+        self._unit_grams = {
+            (u.chunk_id, u.start, u.end): bigrams(u.text) for us in self._units.values() for u in us
+        }
+        self._ctx_grams = {
+            c.id: bigrams(f"{c.title} {' '.join(c.heading)} {_names_of(c)}") for c in chunks
+        }
+        self._chunk_grams = {c.id: bigrams(c.text) for c in chunks}
+        df = Counter(g for grams in self._chunk_grams.values() for g in grams)
+        n = len(chunks)
+        self._idf = {g: math.log((n + 1) / (d + 0.5)) for g, d in df.items()}
+        self._corpus = "\n".join(fold_nfkc(c.text) for c in chunks)
+        self._names = {
+            c.id: fold_nfkc(f"{c.card.japanese} {c.card.foreign} {c.title}") for c in self._cards
+        }
+
+    def view(self, q: Question) -> QuestionView:
+        return QuestionView.of(q, self._idf, self._corpus)
+
+    def _named_cards(self, q: Question, filters: Filters | None) -> list[Chunk]:
+        if not q.places:
+            return []
+        return [
+            c
+            for c in self._cards
+            if all(p in self._names[c.id] for p in q.places)
+            and (filters is None or filters.allows(c))
+        ]
+
+    def chunks_for(
+        self, q: Question, hits: Sequence[Hit], filters: Filters | None = None
+    ) -> list[tuple[Chunk, int]]:
+        """The chunks to read with their retrieval rank (0: found by name only)."""
+        ranked = {h.chunk.id: h.rank for h in hits}
+        out = [(h.chunk, h.rank) for h in hits[:TOP_HITS]]
+        seen = {c.id for c, _ in out}
+        named = sorted(self._named_cards(q, filters), key=lambda c: ranked.get(c.id, 10_000))
+        for c in named[:NAMED_CARDS]:
+            if c.id not in seen:
+                out.append((c, ranked.get(c.id, 0) if ranked.get(c.id, 0) <= 20 else 0))
+                seen.add(c.id)
+        return out
+
+    def unit_candidates(
+        self, v: QuestionView, chunks: list[tuple[Chunk, int]], qvec: np.ndarray | None = None
+    ) -> tuple[list[Candidate], list[dict[str, float]]]:
+        """Every unit of ``chunks`` as a candidate, with its features (``qvec``: the
+        question's embedding, for the cosine with each unit when the index has vectors)."""
+        q = v.q
+        cands: list[Candidate] = []
+        feats: list[dict[str, float]] = []
+        cosines = self._cosines(chunks, qvec)
+        for chunk, rank in chunks:
+            where = self._names.get(chunk.id, "") + fold_nfkc(chunk.text)
+            places = sum(p in where for p in q.places) / len(q.places) if q.places else 0.0
+            edition = self._editions.get(chunk.doc, "")
+            for unit in self._units[chunk.id]:
+                key = (unit.chunk_id, unit.start, unit.end)
+                grams = (
+                    self._chunk_grams[chunk.id],
+                    self._unit_grams[key],
+                    self._ctx_grams[chunk.id] | bigrams(unit.heading),
+                )
+                f = unit_features(v, chunk, unit, rank, grams, places, edition)
+                if key in cosines:
+                    cos, best = cosines[key]
+                    f["cos"] = cos
+                    f[f"cos|lang={q.lang}"] = cos
+                    f["cos_gap"] = best - cos
+                if unit.shape == "field":
+                    f[f"k={q.kind}|t=field:{unit.label}"] = 1.0
+                else:
+                    for kind in {k for k, _, _ in self._typed(unit)}:
+                        f[f"k={q.kind}|has={kind}"] = 1.0
+                f["unit_len_log"] = math.log1p(unit.end - unit.start)
+                cands.append(Candidate(chunk, unit, unit.start, unit.end, "unit", rank))
+                feats.append(f)
+        return cands, feats
+
+    def span_candidates(
+        self, v: QuestionView, unit: Candidate
+    ) -> tuple[list[Candidate], list[dict[str, float]]]:
+        """The spans of one unit that may be the answer, with their features."""
+        cands = self._spans(unit.chunk, unit.unit, unit.rank)
+        return cands, [span_features(v, c) for c in cands]
+
+    def _typed(self, unit: Unit) -> list[tuple[str, int, int]]:
+        key = (unit.chunk_id, unit.start, unit.end)
+        if key not in self._extracted:
+            self._extracted[key] = [
+                (kind, s, e) for kind, s, e in extract(unit.text) if (s, e) != (0, len(unit.text))
+            ]
+        return self._extracted[key]
+
+    def _spans(self, chunk: Chunk, unit: Unit, rank: int) -> list[Candidate]:
+        if unit.shape == "field":
+            return [Candidate(chunk, unit, unit.start, unit.end, f"field:{unit.label}", rank)]
+        out = []
+        if unit.end - unit.start <= MAX_SPAN:
+            out.append(Candidate(chunk, unit, unit.start, unit.end, "unit", rank))
+        for kind, s, e in self._typed(unit):
+            out.append(Candidate(chunk, unit, unit.start + s, unit.start + e, kind, rank))
+        return out
+
+    def _cosines(
+        self, chunks: list[tuple[Chunk, int]], qvec: np.ndarray | None
+    ) -> dict[tuple[str, int, int], tuple[float, float]]:
+        """Unit key → (cosine with the question, best cosine among the units read)."""
+        if qvec is None or self._vectors is None:
+            return {}
+        keys = [(u.chunk_id, u.start, u.end) for c, _ in chunks for u in self._units[c.id]]
+        if not keys:
+            return {}
+        sims = self._vectors[[self._row[k] for k in keys]] @ qvec
+        best = float(sims.max())
+        return {k: (float(s), best) for k, s in zip(keys, sims, strict=True)}
+
+    def read(
+        self,
+        q: Question,
+        hits: Sequence[Hit],
+        filters: Filters | None = None,
+        qvec: np.ndarray | None = None,
+    ) -> Reading:
+        """The best unit's best span, or no answer when the no-answer candidate wins."""
+        v = self.view(q)
+        units, feats = self.unit_candidates(v, self.chunks_for(q, hits, filters), qvec)
+        na = na_features(v, feats)
+        na_score = float(self.model.scores([na], "unit")[0])
+        if not units:
+            return Reading(None, na_score, na_score, (), (na,))
+        scores = self.model.scores(feats, "unit")
+        best = int(np.argmax(scores))
+        chosen = None
+        if scores[best] > na_score:
+            spans, span_feats = self.span_candidates(v, units[best])
+            chosen = spans[int(np.argmax(self.model.scores(span_feats, "span")))]
+        return Reading(chosen, float(scores[best]), na_score, tuple(units), (*feats, na))
+
+
+def _names_of(chunk: Chunk) -> str:
+    return f"{chunk.card.japanese} {chunk.card.foreign}" if chunk.card else ""

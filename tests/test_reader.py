@@ -1,0 +1,178 @@
+"""The reader's steps on small passages written for the test, expectations worked by hand."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa.question import analyze
+from qa.reader import Reader, ReaderModel, WeightsError
+from qa.reader.extract import extract
+from qa.reader.features import QuestionView, bigrams
+from qa.reader.fit import labels_for
+from qa.reader.model import fit_conditional_logit
+from qa.evaluation import EvalItem
+from qa.retrieval import Hit
+from qa.schema import Card, Chunk, Segment
+from qa.units import split_lines, units_hash, units_of
+
+SECTION = "交流事業\n\n毎年8月に「みなと祭り」を開催する。参加者は約120名。\n\n実績\tA市\tB市\n2021年度\t3回\t5回"
+
+
+def _section(text: str = SECTION, cid: str = "t#sec-1") -> Chunk:
+    return Chunk(
+        id=cid, doc="t.txt", doc_kind="brochure", kind="section", title="交流事業",
+        text=text, start=0, end=len(text), segments=(Segment(0, 0, len(text)),),
+    )  # fmt: skip
+
+
+def _card() -> Chunk:
+    text = (
+        "1. 甲市と乙市の教育交流協定\n(1) 自治体名\n日本の自治体\t甲市\n海外の自治体\t乙市\n"
+        "(2) 提携年月日\n平成24（2012）年4月4日\n(3) 提携に至った経緯\n"
+        "両市の中学校の交流が始まり。\n(7) 問い合わせ先\n担当部署名\t国際課\n"
+        "電話番号\t012-345-6789\t電子メール\tkoku@example.jp"
+    )
+    card = Card(
+        fields=("①教育交流",), entries=("①-1",), title="甲市と乙市の教育交流協定",
+        japanese="甲市", prefectures=(), foreign="乙市", countries=(),
+        date_text="平成24（2012）年4月4日", date_iso="2012-04-04",
+        background="両市の中学校の交流が始まり。", activities="", outcomes="", urls=(),
+        department="国際課", phone="012-345-6789", email="koku@example.jp",
+    )  # fmt: skip
+    return Chunk(
+        id="t#card-1", doc="t.txt", doc_kind="survey", kind="card", title=card.title,
+        text=text, start=0, end=len(text), segments=(Segment(0, 0, len(text)),), card=card,
+    )  # fmt: skip
+
+
+def test_lines_split_into_sentences_rows_and_headings() -> None:
+    parts = split_lines(SECTION)
+    texts = [p[2] for p in parts]
+    # The heading line, two sentences of the next line, then two table rows.
+    assert texts == [
+        "交流事業", "毎年8月に「みなと祭り」を開催する。", "参加者は約120名。",
+        "実績\tA市\tB市", "2021年度\t3回\t5回",
+    ]  # fmt: skip
+    # Sentences sit under the short line above them; the second row under the header row.
+    assert parts[1][3] == "交流事業"
+    assert parts[4][3].endswith("実績\tA市\tB市")
+    for start, end, text, _ in parts:
+        assert SECTION[start:end] == text
+
+
+def test_card_units_are_its_fields_with_exact_spans() -> None:
+    chunk = _card()
+    units = {u.label: u for u in units_of(chunk)}
+    assert units["date"].text == "平成24（2012）年4月4日"
+    assert units["phone"].text == "012-345-6789"
+    assert units["foreign"].text == "乙市"
+    assert units["background"].shape == "sentence"
+    for u in units.values():
+        assert chunk.text[u.start : u.end] == u.text
+    assert "activities" not in units  # an empty field offers nothing
+
+
+def test_units_hash_changes_with_the_text() -> None:
+    a = units_of(_section())
+    b = units_of(_section(SECTION.replace("120", "130")))
+    assert units_hash(a) == units_hash(units_of(_section()))
+    assert units_hash(a) != units_hash(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("平成24（2012）年4月4日に締結", "date", "平成24（2012）年4月4日"),
+        ("参加者は約120名。", "count", "約120名"),
+        ("電話 03-5501-8087 まで", "phone", "03-5501-8087"),
+        ("連絡は koku@example.jp へ", "email", "koku@example.jp"),
+        ("毎年8月に「みなと祭り」を開催", "quote", "みなと祭り"),
+        ("技術者がほぼ隔年で訪問", "frequency", "ほぼ隔年"),
+        ("甲郡のサッカー少年団を招く", "phrase", "サッカー少年団"),
+    ],
+)
+def test_each_extractor_finds_its_span(text: str, kind: str, expected: str) -> None:
+    found = [text[s:e] for k, s, e in extract(text) if k == kind]
+    assert expected in found
+
+
+def test_bigrams_fold_width_and_drop_punctuation() -> None:
+    assert bigrams("ＡＢ、c") == {"ab", "bc"}
+    assert bigrams("") == set()
+
+
+def test_overlap_weights_rare_bigrams() -> None:
+    q = analyze("みなと祭りはいつ？")
+    idf = {"みな": 3.0, "なと": 3.0, "と祭": 3.0, "祭り": 3.0, "りは": 0.5, "はい": 0.5, "いつ": 0.5}
+    view = QuestionView.of(q, idf, "")
+    # The passage holds the four name bigrams (12.0) of a total weight of 13.5.
+    assert view.overlap(bigrams("みなと祭り")) == pytest.approx(12.0 / 13.5)
+
+
+def test_labels_prefer_short_right_spans() -> None:
+    item = EvalItem("x", "q", ("120名",), "t.txt", "", "count", "ja")
+    texts = ["昨年の交流事業の参加者は約120名だった。", "約120名", "3回"]
+    # Both first texts hold the gold; only the second (5 characters) is within 3× its
+    # length (12); the first has 21.
+    assert labels_for(item, texts) == [False, True, False]
+    assert labels_for(item, texts, short=False) == [True, True, False]
+    listing = EvalItem("y", "q", ("A市", "B市"), "t.txt", "", "list", "ja", match="all")
+    assert labels_for(listing, ["A市", "A市、B市"]) == [False, True]
+
+
+def test_conditional_logit_learns_which_feature_marks_the_answer() -> None:
+    # In every group the right candidate has feature "a", a wrong one "b": the fitted
+    # weight of "a" must come out above that of "b".
+    groups = [([{"a": 1.0}, {"b": 1.0}, {"b": 1.0, "c": 1.0}], [True, False, False])] * 6
+    w = fit_conditional_logit(groups, l2=0.1)
+    assert w["a"] > w.get("b", 0.0)
+    model = ReaderModel({"unit": w})
+    assert int(np.argmax(model.scores(groups[0][0], "unit"))) == 0
+
+
+def test_weights_round_trip_and_bad_files(tmp_path) -> None:
+    model = ReaderModel({"unit": {"a": 1.5}, "span": {"b": -2.0}}, {"train": "x"})
+    path = tmp_path / "w.json"
+    model.save(path)
+    assert ReaderModel.load(path) == model
+    path.write_text(json.dumps({"weights": [1, 2]}), encoding="utf-8")
+    with pytest.raises(WeightsError, match="not a reader weights file"):
+        ReaderModel.load(path)
+    with pytest.raises(WeightsError, match="not found"):
+        ReaderModel.load(tmp_path / "missing.json")
+
+
+def test_reader_answers_with_the_field_its_weights_favour() -> None:
+    chunk = _card()
+    weights = {
+        "unit": {"k=phone|t=field:phone": 5.0, "na": 1.0},
+        "span": {"whole_unit": 1.0},
+    }
+    reader = Reader([chunk], model=ReaderModel(weights))
+    q = analyze("甲市と乙市の教育交流協定の電話番号は？", {"甲市", "乙市"})
+    reading = reader.read(q, [Hit(1, chunk, 1.0, "")])
+    assert reading.candidate is not None
+    assert reading.candidate.text == "012-345-6789"
+    # Without the field's weight the no-answer candidate (weight 1) wins.
+    weights["unit"].pop("k=phone|t=field:phone")
+    reading = Reader([chunk], model=ReaderModel(weights)).read(q, [Hit(1, chunk, 1.0, "")])
+    assert reading.candidate is None
+    assert reading.no_answer == pytest.approx(1.0 + 0.0)
+
+
+def test_reader_picks_the_span_inside_the_unit() -> None:
+    chunk = _section()
+    weights = {
+        "unit": {"ov_unit": 4.0},
+        "span": {"k=name|t=quote": 3.0},
+    }
+    reader = Reader([chunk], model=ReaderModel(weights))
+    q = analyze("毎年8月に開催する祭りの名前は？")
+    reading = reader.read(q, [Hit(1, chunk, 1.0, "")])
+    assert reading.candidate is not None
+    assert reading.candidate.text == "みなと祭り"
+    start, end = reading.candidate.start, reading.candidate.end
+    assert chunk.text[start:end] == "みなと祭り"
