@@ -42,7 +42,7 @@ def main() -> None:
     t0 = time.perf_counter()
     engine = open_engine(cfg, rebuild=True, log=lambda m: print(m, file=sys.stderr))
     t1 = time.perf_counter()
-    answerer = Answerer(engine.retriever, mode=args.mode)
+    answerer = Answerer.from_engine(engine, mode=args.mode)
     t2 = time.perf_counter()
     answerer.answer(items[0].question)  # warm-up
     print(f"cold start: model + index {t1 - t0:.2f} s, answerer {t2 - t1:.2f} s")

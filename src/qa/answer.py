@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.names import NameIndex
 from qa.question import Question, analyze, name_components
@@ -25,6 +27,9 @@ from qa.units import locate
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
 
 __all__ = ["ABSTAIN", "Answer", "Answerer", "Citation", "locate"]
 
@@ -125,6 +130,13 @@ class Answerer:
         self.reader = Reader(
             chunks, editions, model, units=index.units, unit_vectors=index.unit_vectors
         )
+
+    @classmethod
+    def from_engine(cls, engine: Engine, *, mode: str | None = None) -> Answerer:
+        """An answerer over ``engine``'s retriever, with the reader weights its config names."""
+        path = engine.config.reader_weights
+        model = ReaderModel.load(Path(path)) if path else None
+        return cls(engine.retriever, mode=mode or engine.config.mode, model=model)
 
     def analyze(self, question: str) -> Question:
         """The question's analysis, against the corpus's place names."""

@@ -334,7 +334,7 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
     filters = _filters(args.filter)
     questions = _questions(args.question, args.json)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
-    responder = Responder.from_config(Answerer(engine.retriever, mode=cfg.mode), cfg)
+    responder = Responder.from_config(Answerer.from_engine(engine), cfg)
     for question in questions:
         answer = responder.answer(question, k=cfg.top_k, filters=filters)
         if args.json:
@@ -446,7 +446,7 @@ def _answer_report(engine, items, mode: str, cfg: Config):
     from qa.evaluation import Response, evaluate_answers
     from qa.generate import Responder
 
-    responder = Responder.from_config(Answerer(engine.retriever, mode=mode), cfg)
+    responder = Responder.from_config(Answerer.from_engine(engine, mode=mode), cfg)
     return evaluate_answers(
         mode,
         items,

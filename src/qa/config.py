@@ -61,6 +61,8 @@ class Config:
             Its API key, if any, is read from ``QA_LLM_API_KEY`` at call time, never kept here.
         llm_model: The model name sent to that endpoint (required with ``llm_url``).
         llm_timeout: Seconds to wait for the endpoint before giving the extractive answer.
+        reader_weights: The reader's weights file (``QA_READER_WEIGHTS``); empty for the
+            ones shipped with the package (``src/qa/reader/weights.json``).
     """
 
     corpus_dir: Path = field(default_factory=lambda: _project_root() / "corpus")
@@ -78,6 +80,7 @@ class Config:
     llm_url: str = field(default="", repr=False)
     llm_model: str = ""
     llm_timeout: float = 30.0
+    reader_weights: str = ""
 
     def __post_init__(self) -> None:
         if self.mode not in ("bm25", "dense", "hybrid"):

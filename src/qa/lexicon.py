@@ -31,6 +31,8 @@ class Lexicon:
         parts: Part of a passage (経緯, 成果 …) → words that ask for it.
         frequency: Words that say how often something happens.
         name_suffixes: Words that end a name of an event, body or programme.
+        offices: ``suffixes`` that end an office's name, and ``generic`` words that
+            make such a word no name (担当課).
     """
 
     eras: dict[str, int]
@@ -42,6 +44,7 @@ class Lexicon:
     parts: dict[str, tuple[str, ...]]
     frequency: tuple[str, ...]
     name_suffixes: tuple[str, ...]
+    offices: dict[str, tuple[str, ...]]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -62,6 +65,7 @@ def load() -> Lexicon:
         parts=_words(data["parts"]),
         frequency=tuple(data["frequency"]["words"]),
         name_suffixes=tuple(data["name_suffixes"]["words"]),
+        offices=_words(data["offices"]),
     )
 
 

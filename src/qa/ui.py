@@ -361,7 +361,7 @@ def create_app(
     if isinstance(source, Answerer):
         answerer, default_k = source, 5
     else:
-        answerer = Answerer(source.retriever, mode=source.config.mode)
+        answerer = Answerer.from_engine(source)
         default_k = source.config.top_k
         if documents is None:
             documents = load_corpus(source.config.corpus_dir)

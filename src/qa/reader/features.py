@@ -27,6 +27,11 @@ _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
 #: A place-like word of a Japanese question (checked against the corpus).
 _PLACE_TOKEN = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,}?(?:県|省|市|州|町|村|道|区)")
+_OFFICE = re.compile(
+    r"[\u4e00-\u9fffァ-ヶー・]{2,}?(?:"
+    + "|".join(sorted(LEXICON.offices["suffixes"], key=len, reverse=True))
+    + ")"
+)
 _JUNK = re.compile(r"[\s\W_]")
 #: Characters on each side of a span that count as its neighbourhood.
 _NEAR = 20
@@ -76,6 +81,8 @@ class QuestionView:
         marks: Strings that would show one of its years (2012, 平成24).
         ordinals: Ordinals it names (``"3"`` for 第3回).
         unknown: Place-like words it names that no document holds.
+        named: What it names that an answering passage must hold: the corpus place
+            names found in it, offices it names (…推進室) and ordinals (第3回).
     """
 
     q: Question
@@ -85,6 +92,7 @@ class QuestionView:
     marks: list[str]
     ordinals: list[str]
     unknown: int
+    named: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, q: Question, idf: dict[str, float], corpus: str) -> QuestionView:
@@ -101,7 +109,21 @@ class QuestionView:
                 for t in _PLACE_TOKEN.findall(q.text)
                 if len(t) >= 3 and not t.endswith("都市") and t not in corpus
             )
-        return cls(q, grams, {g: idf.get(g, default) for g in grams}, parts, marks, ordinals, unknown)
+        offices = [
+            o
+            for o in _OFFICE.findall(q.text)
+            if not any(o.startswith(g) or g in o for g in LEXICON.offices["generic"])
+        ]
+        named = (*q.places, *offices, *(f"第{o}回" for o in ordinals))
+        return cls(
+            q, grams, {g: idf.get(g, default) for g in grams}, parts, marks, ordinals, unknown, named
+        )
+
+    def holds_named(self, text: str) -> bool:
+        """Whether folded ``text`` holds everything the question names, and one of its years."""
+        if not all(n in text for n in self.named):
+            return False
+        return not self.marks or any(m in text for m in self.marks)
 
     def overlap(self, grams: set[str]) -> float:
         """IDF-weighted share of the question's bigrams found in ``grams``."""
@@ -130,17 +152,24 @@ def _part_of(unit: Unit) -> set[str]:
 
 
 def unit_features(
-    v: QuestionView, chunk: Chunk, unit: Unit, rank: int, grams: tuple[set[str], set[str], set[str]],
-    places_in_chunk: float, edition: str,
+    v: QuestionView,
+    chunk: Chunk,
+    unit: Unit,
+    rank: int,
+    grams: tuple[set[str], set[str], set[str], set[str]],
+    places_in_chunk: float,
+    edition: str,
 ) -> dict[str, float]:
-    """Features shared by every span of ``unit``; ``grams`` are the chunk's, unit's and heading's."""
+    """Features of one unit; ``grams`` are the chunk's, the unit's, its heading's and
+    its neighbours' (the units just before and after it)."""
     q = v.q
-    chunk_grams, unit_grams, ctx_grams = grams
+    chunk_grams, unit_grams, ctx_grams, around_grams = grams
     f: dict[str, float] = {
         f"lang={q.lang}|shape={unit.shape}": 1.0,
         "ov_unit": v.overlap(unit_grams),
         "ov_ctx": v.overlap(ctx_grams),
         "ov_chunk": v.overlap(chunk_grams),
+        "ov_around": v.overlap(around_grams),
         "rank_inv": 1.0 / rank if rank else 0.0,
         "rank1": float(rank == 1),
         "by_name": float(rank == 0),

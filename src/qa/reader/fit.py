@@ -23,6 +23,7 @@ import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,8 +36,18 @@ _LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
 #: A right answer at most this many times the gold's length counts as short.
 SHORT_FACTOR = 3
 
-#: One question's candidates: their features, which are right, and their texts.
-Group = tuple[list[dict[str, float]], list[bool], list[str]]
+class Group(NamedTuple):
+    """One question's candidates: features, which are right (short ones preferred),
+    their texts, and which would be scored right by the eval's lenient rule."""
+
+    features: list[dict[str, float]]
+    labels: list[bool]
+    texts: list[str]
+    lenient: list[bool]
+
+
+#: Span-probability thresholds tried: below it the whole unit is the answer.
+THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 #: Right units per question whose spans are fitted on.
 SPAN_UNITS = 2
 
@@ -50,7 +61,7 @@ def labels_for(item: EvalItem, texts: Sequence[str], *, short: bool = True) -> l
     if not item.answerable:
         return [False] * len(texts)
     golds = [fold(a) for a in item.answers]
-    limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    limit = _limit(item)
     need = all if item.match == "all" else any
     folded = [fold(t) for t in texts]
     holds = [need(g in f for g in golds) for f in folded]
@@ -62,6 +73,10 @@ def labels_for(item: EvalItem, texts: Sequence[str], *, short: bool = True) -> l
     return brief if any(brief) else ok
 
 
+def _limit(item: EvalItem) -> int:
+    return LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+
+
 def build_groups(answerer, items: Sequence[EvalItem], progress=iter) -> tuple[list[Group], list[Group]]:
     """Unit groups (one per item, no-answer last) and span groups (per right unit)."""
     unit_groups: list[Group] = []
@@ -70,33 +85,64 @@ def build_groups(answerer, items: Sequence[EvalItem], progress=iter) -> tuple[li
         q, _, reading = answerer.read(item.question)
         texts = [c.text for c in reading.units]
         holds = labels_for(item, texts, short=False)
-        unit_groups.append((list(reading.unit_features), [*holds, not item.answerable], [*texts, ""]))
+        unit_groups.append(
+            Group(list(reading.unit_features), [*holds, not item.answerable], [*texts, ""], [])
+        )
         view = answerer.reader.view(q)
         right = [u for u, h in zip(reading.units, holds, strict=True) if h]
         for unit in right[:SPAN_UNITS]:
             spans, feats = answerer.reader.span_candidates(view, unit)
             span_texts = [c.text for c in spans]
-            span_groups.append((feats, labels_for(item, span_texts), span_texts))
+            lenient = [
+                h and len(t) <= _limit(item)
+                for h, t in zip(labels_for(item, span_texts, short=False), span_texts, strict=True)
+            ]
+            span_groups.append(Group(feats, labels_for(item, span_texts), span_texts, lenient))
     return unit_groups, span_groups
 
 
 def _accuracy(weights: dict[str, float], groups: Sequence[Group], part: str) -> float:
     model = ReaderModel({part: weights})
     right = 0
-    for feats, labels, _ in groups:
-        right += bool(labels[int(np.argmax(model.scores(feats, part)))])
+    for g in groups:
+        right += bool(g.labels[int(np.argmax(model.scores(g.features, part)))])
     return right / len(groups) if groups else 0.0
+
+
+def _folds(groups: Sequence[Group], l2: float, folds: int):
+    """Per fold: the weights fitted on the other folds, and this fold's groups."""
+    for k in range(folds):
+        train = [g for i, g in enumerate(groups) if i % folds != k]
+        test = [g for i, g in enumerate(groups) if i % folds == k and any(g.labels)]
+        yield fit_conditional_logit([(g.features, g.labels) for g in train], l2=l2), test
 
 
 def cross_validate(groups: Sequence[Group], l2: float, part: str, folds: int = 5) -> float:
     """Mean held-out accuracy (a right candidate on top) over ``folds`` folds."""
-    scores = []
-    for k in range(folds):
-        train = [g for i, g in enumerate(groups) if i % folds != k]
-        test = [g for i, g in enumerate(groups) if i % folds == k and any(g[1])]
-        weights = fit_conditional_logit([(f, lab) for f, lab, _ in train], l2=l2)
-        scores.append(_accuracy(weights, test, part))
-    return float(np.mean(scores))
+    return float(
+        np.mean([_accuracy(w, test, part) for w, test in _folds(groups, l2, folds)])
+    )
+
+
+def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
+    """Held-out score of each span threshold: the mean of lenient and short-span accuracy
+    when the best span is kept only if its probability reaches the threshold (else the
+    whole unit)."""
+    totals = dict.fromkeys(THRESHOLDS, 0.0)
+    n = 0
+    for weights, test in _folds(groups, l2, folds):
+        model = ReaderModel({"span": weights})
+        for g in test:
+            s = model.scores(g.features, "span")
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            best = int(np.argmax(s))
+            whole = max(range(len(g.texts)), key=lambda i: len(g.texts[i]))
+            n += 1
+            for t in THRESHOLDS:
+                i = best if p[best] >= t else whole
+                totals[t] += (g.lenient[i] + g.labels[i]) / 2
+    return {t: v / n for t, v in totals.items()} if n else totals
 
 
 def _sha256(path: Path) -> str:
@@ -126,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     units, spans = build_groups(
         answerer, items, lambda it: tqdm(it, desc="candidates", file=sys.stderr)
     )
-    usable = sum(any(lab) for _, lab, _ in units)
+    usable = sum(any(g.labels) for g in units)
     print(f"{len(units)} questions, {usable} with a right unit or unanswerable", file=sys.stderr)
     weights: dict[str, dict[str, float]] = {}
     chosen: dict[str, float] = {}
@@ -136,7 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for l2, acc in cv[part].items():
             print(f"{part}: l2={l2}: {args.folds}-fold accuracy {acc:.3f}", file=sys.stderr)
         chosen[part] = float(max(cv[part], key=lambda k: cv[part][k]))
-        weights[part] = fit_conditional_logit([(f, lab) for f, lab, _ in groups], l2=chosen[part])
+        weights[part] = fit_conditional_logit(
+            [(g.features, g.labels) for g in groups], l2=chosen[part]
+        )
+    by_threshold = choose_threshold(spans, chosen["span"], args.folds)
+    threshold = max(by_threshold, key=lambda t: by_threshold[t])
+    print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
     provenance = {
         "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "train": {"path": str(args.train), "sha256": _sha256(args.train), "items": len(items)},
@@ -147,9 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "l2": chosen,
         "cv_accuracy": cv,
         "groups": {"unit": usable, "span": len(spans)},
+        "span_threshold_scores": {str(k): round(v, 4) for k, v in by_threshold.items()},
         "features": {part: len(w) for part, w in weights.items()},
     }
-    ReaderModel(weights, provenance).save(args.out)
+    ReaderModel(weights, provenance, span_threshold=threshold).save(args.out)
     print(f"wrote the reader's weights to {args.out} (l2={chosen})", file=sys.stderr)
     return 0
 

@@ -47,10 +47,13 @@ class ReaderModel:
         weights: ``unit`` and ``span`` → feature name → weight; features without
             a weight count 0.
         provenance: What the weights were fitted on (data files, sizes, date, scores).
+        span_threshold: The best span of a unit is the answer when its probability
+            among the unit's spans reaches this; below it, the whole unit is.
     """
 
     weights: dict[str, dict[str, float]]
     provenance: dict[str, Any] = field(default_factory=dict)
+    span_threshold: float = 0.0
 
     def scores(self, feats: Sequence[dict[str, float]], part: str) -> np.ndarray:
         """One score per feature dict, with the ``part`` (``unit`` or ``span``) weights."""
@@ -72,6 +75,7 @@ class ReaderModel:
                 for part, table in data["weights"].items()
             }
             provenance = dict(data.get("provenance", {}))
+            threshold = float(data.get("span_threshold", 0.0))
         except FileNotFoundError:
             raise WeightsError(
                 f"{path}: reader weights not found; write them with `python -m qa.reader.fit`"
@@ -80,13 +84,14 @@ class ReaderModel:
             raise WeightsError(
                 f"{path}: not a reader weights file ({exc}); rewrite it with `python -m qa.reader.fit`"
             ) from None
-        return cls(weights, provenance)
+        return cls(weights, provenance, threshold)
 
     def save(self, path: Path) -> None:
         """Write the weights atomically (a temporary file renamed over ``path``)."""
         path = Path(path)
         body = {
             "provenance": self.provenance,
+            "span_threshold": self.span_threshold,
             "weights": {
                 part: dict(sorted(table.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
                 for part, table in self.weights.items()

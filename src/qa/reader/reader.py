@@ -96,6 +96,7 @@ class Reader:
             self._units[u.chunk_id].append(u)
         self._row = {(u.chunk_id, u.start, u.end): i for i, u in enumerate(units)}
         self._vectors = None if unit_vectors is None else np.asarray(unit_vectors, dtype=np.float32)
+        self._folded: dict[str, str] = {}
         #: Typed spans of each unit, found the first time it is read.
         self._extracted: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
         self._unit_grams = {
@@ -153,12 +154,18 @@ class Reader:
             where = self._names.get(chunk.id, "") + fold_nfkc(chunk.text)
             places = sum(p in where for p in q.places) / len(q.places) if q.places else 0.0
             edition = self._editions.get(chunk.doc, "")
-            for unit in self._units[chunk.id]:
+            siblings = self._units[chunk.id]
+            for i, unit in enumerate(siblings):
                 key = (unit.chunk_id, unit.start, unit.end)
+                around: set[str] = set()
+                for j in (i - 1, i + 1):
+                    if 0 <= j < len(siblings) and siblings[j].shape == unit.shape:
+                        around |= self._unit_grams[_key(siblings[j])]
                 grams = (
                     self._chunk_grams[chunk.id],
                     self._unit_grams[key],
                     self._ctx_grams[chunk.id] | bigrams(unit.heading),
+                    around,
                 )
                 f = unit_features(v, chunk, unit, rank, grams, places, edition)
                 if key in cosines:
@@ -229,12 +236,40 @@ class Reader:
         if not units:
             return Reading(None, na_score, na_score, (), (na,))
         scores = self.model.scores(feats, "unit")
-        best = int(np.argmax(scores))
-        chosen = None
-        if scores[best] > na_score:
-            spans, span_feats = self.span_candidates(v, units[best])
-            chosen = spans[int(np.argmax(self.model.scores(span_feats, "span")))]
+        # The best unit whose passage holds what the question names (its places,
+        # offices, ordinals, years), if it outscores answering nothing.
+        best, chosen = int(np.argmax(scores)), None
+        for i in np.argsort(-scores, kind="stable"):
+            if scores[i] <= na_score:
+                break
+            if self._holds_named(v, units[i].chunk):
+                best = int(i)
+                chosen = self._best_span(v, units[best])
+                break
         return Reading(chosen, float(scores[best]), na_score, tuple(units), (*feats, na))
+
+    def _best_span(self, v: QuestionView, unit: Candidate) -> Candidate:
+        """The unit's most likely span, or the whole unit when that span is not likely enough."""
+        spans, feats = self.span_candidates(v, unit)
+        s = self.model.scores(feats, "span")
+        p = np.exp(s - s.max())
+        best = int(np.argmax(s))
+        if p[best] / p.sum() >= self.model.span_threshold:
+            return spans[best]
+        return unit
+
+    def _holds_named(self, v: QuestionView, chunk: Chunk) -> bool:
+        text = self._folded.get(chunk.id)
+        if text is None:
+            text = self._folded[chunk.id] = fold_nfkc(
+                f"{chunk.title}\n{self._names.get(chunk.id, '')}\n{chunk.text}\n"
+                f"{self._editions.get(chunk.doc, '')}"
+            )
+        return v.holds_named(text)
+
+
+def _key(unit: Unit) -> tuple[str, int, int]:
+    return unit.chunk_id, unit.start, unit.end
 
 
 def _names_of(chunk: Chunk) -> str:
