@@ -32,7 +32,7 @@ from qa.ui import ChatService
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
 SHIZUOKA_DATE = "平成24（2012）年4月4日"
 SHIZUOKA_CARD = "日本国静岡県と中華人民共和国浙江省との教育交流協力覚書"
-UNANSWERABLE = "札幌市とパリ市の特定分野の協定はいつ結ばれた？"
+UNANSWERABLE = "青森市とパリ市の特定分野の協定はいつ結ばれた？"
 GOOD = f"静岡県と浙江省の教育交流協力覚書は{SHIZUOKA_DATE}に結ばれました [1]。"
 MODEL = "scripted-model"
 KEY = "sk-test-7f3a9c2e"  # a made-up key: the tests check it never shows

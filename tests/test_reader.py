@@ -7,18 +7,21 @@ import json
 import numpy as np
 import pytest
 
+from qa.evaluation import EvalItem
 from qa.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.extract import extract
 from qa.reader.features import QuestionView, bigrams
 from qa.reader.fit import labels_for
 from qa.reader.model import fit_conditional_logit
-from qa.evaluation import EvalItem
 from qa.retrieval import Hit
 from qa.schema import Card, Chunk, Segment
 from qa.units import split_lines, units_hash, units_of
 
-SECTION = "交流事業\n\n毎年8月に「みなと祭り」を開催する。参加者は約120名。\n\n実績\tA市\tB市\n2021年度\t3回\t5回"
+SECTION = (
+    "交流事業\n\n毎年8月に「みなと祭り」を開催する。参加者は約120名。\n\n"
+    "実績\tA市\tB市\n2021年度\t3回\t5回"
+)
 
 
 def _section(text: str = SECTION, cid: str = "t#sec-1") -> Chunk:
@@ -106,7 +109,15 @@ def test_bigrams_fold_width_and_drop_punctuation() -> None:
 
 def test_overlap_weights_rare_bigrams() -> None:
     q = analyze("みなと祭りはいつ？")
-    idf = {"みな": 3.0, "なと": 3.0, "と祭": 3.0, "祭り": 3.0, "りは": 0.5, "はい": 0.5, "いつ": 0.5}
+    idf = {
+        "みな": 3.0,
+        "なと": 3.0,
+        "と祭": 3.0,
+        "祭り": 3.0,
+        "りは": 0.5,
+        "はい": 0.5,
+        "いつ": 0.5,
+    }
     view = QuestionView.of(q, idf, "")
     # The passage holds the four name bigrams (12.0) of a total weight of 13.5.
     assert view.overlap(bigrams("みなと祭り")) == pytest.approx(12.0 / 13.5)

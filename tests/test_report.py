@@ -102,11 +102,12 @@ def test_markdown_holds_every_mode_with_the_reports_figures(run) -> None:
     assert set(answers) == set(MODES)
     for a in run.answers:
         row = answers[a.mode]
-        figures = [a.accuracy, a.exact_match, a.char_f1, a.abstained_unanswerable,
+        figures = [a.accuracy, a.strict_accuracy, a.unit_accuracy, a.precision,
+                   a.exact_match, a.char_f1, a.abstained_unanswerable,
                    a.false_abstention, a.citation_support]  # fmt: skip
         assert int(row[1]) == a.n
-        assert [float(c) for c in row[2:8]] == pytest.approx(figures, abs=5e-4)
-        assert [float(c) for c in row[8:10]] == pytest.approx(
+        assert [float(c) for c in row[2:11]] == pytest.approx(figures, abs=5e-4)
+        assert [float(c) for c in row[11:13]] == pytest.approx(
             [a.latency_ms["p50"], a.latency_ms["p95"]], abs=0.051
         )
 

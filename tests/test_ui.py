@@ -40,7 +40,7 @@ SURVEY = "特定分野における提携・協定等に関する調査結果"
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
 SHIZUOKA_DATE = "平成24（2012）年4月4日"
 SHIZUOKA_CARD = "日本国静岡県と中華人民共和国浙江省との教育交流協力覚書"
-UNANSWERABLE = "札幌市とパリ市の特定分野の協定はいつ結ばれた？"
+UNANSWERABLE = "青森市とパリ市の特定分野の協定はいつ結ばれた？"
 MARKUP = "<script>alert(1)</script><b>x</b> 火星市との姉妹都市提携はいつ？"
 
 #: 20 questions (Japanese, English, Chinese; two the documents cannot answer) and the
@@ -76,11 +76,7 @@ TWENTY = [
     ("習志野市とブリズベン市の湿地提携に関する協定はいつ締結された？", "平成10（1998）年2月25日"),
     ("外務省の地方連携推進室の電話番号は？", "03-5501-8491"),
     ("青年海外協力隊事務局参加促進課の電話番号は？", "03-5226-3513"),
-    (
-        "Which Brazilian city signed a friendship agreement with the Toyohashi City Board of "
-        "Education?",
-        "パラナヴァイ市",
-    ),
+    ("When did Kawasaki and Da Nang sign their memorandum?", "平成24（2012）年2月10日"),
     (
         "What is the phone number for inquiries about Kushiro City's sister-wetland partnership "
         "with Port Stephens and Newcastle?",
@@ -143,7 +139,9 @@ def test_markup_in_the_documents_is_shown_as_text(service: ChatService) -> None:
     # The MOFA contact list writes "<JICA>" before the office that answers this.
     answer = service.answer("青年海外協力隊事務局参加促進課の電話番号は？")
     source = service.messages(answer)[1]
-    assert "&lt;JICA&gt; <mark>青年海外協力隊事務局参加促進課" in source["content"]
+    unmarked = re.sub(r"</?mark>", "", source["content"])
+    assert "&lt;JICA&gt; 青年海外協力隊事務局参加促進課" in unmarked
+    assert "<mark>" in source["content"]
     assert "<JICA>" not in source["content"]
     # An agreement card's URL with query parameters keeps its ampersands as text.
     assert "&amp;ik=1&amp;pnp=115" in passage_html("info.rbz?nd=1320&ik=1&pnp=115", None)

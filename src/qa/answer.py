@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from qa.names import NameIndex
 from qa.question import Question, analyze, name_components
-from qa.reader import Reader, Reading, ReaderModel
-from qa.units import locate
+from qa.reader import Reader, ReaderModel, Reading
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
+from qa.units import locate
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -148,7 +148,9 @@ class Answerer:
             return []
         return self.retriever.search(q.lexical, mode=self.mode, k=max(k, 20), filters=filters)
 
-    def read(self, question: str, *, filters: Filters | None = None) -> tuple[Question, list[Hit], Reading]:
+    def read(
+        self, question: str, *, filters: Filters | None = None
+    ) -> tuple[Question, list[Hit], Reading]:
         """Analysis, hits and the reader's finding, for fitting and inspection."""
         q = self.analyze(question or "")
         hits = self.search(q, filters=filters)

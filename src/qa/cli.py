@@ -189,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset", type=Path, default=None, metavar="PATH", help="default: eval/qa.jsonl"
     )
     p.add_argument(
+        "--sets",
+        action="store_true",
+        help="answer figures on eval/qa.jsonl (dev), eval/train.jsonl (fitted on) and "
+        "eval/blind.jsonl side by side, with the configured mode; blind misses are not shown",
+    )
+    p.add_argument(
         "--mode",
         dest="eval_mode",
         choices=(*MODES, "all"),
@@ -389,6 +395,8 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
     from qa.evaluation import EvalRun, load_dataset, retrieval_report
     from qa.report import ReportError, check_target, describe_index, write_report
 
+    if args.sets:
+        return _run_eval_sets(args, cfg)
     dataset = args.dataset or cfg.corpus_dir.parent / "eval" / "qa.jsonl"
     items = load_dataset(dataset)
     try:
@@ -440,6 +448,30 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
         except ReportError as exc:
             raise UsageError(f"--report: {exc}") from None
         print(f"qa: report written to {written.markdown} and {written.plot}", file=sys.stderr)
+    return 0
+
+
+def _run_eval_sets(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.answer import Answerer
+    from qa.engine import open_engine
+    from qa.eval_sets import score_sets, set_rows
+    from qa.evaluation import Response
+    from qa.generate import Responder
+
+    engine = open_engine(cfg, rebuild=not args.no_rebuild)
+    answerer = Answerer.from_engine(engine)
+    responder = Responder.from_config(answerer, cfg)
+    reports = score_sets(
+        cfg.corpus_dir.parent / "eval",
+        lambda question: Response.of(responder.answer(question, k=cfg.top_k)),
+        cfg.mode,
+        lambda name: _bar(f"answers {name}"),
+    )
+    print(f"Answers per set ({cfg.mode}, top {cfg.top_k} passages)")
+    _table(set_rows(reports), indent="  ")
+    cv = answerer.reader.model.provenance.get("cv_accuracy", {})
+    if cv:
+        print(f"  reader fit, {len(cv)} parts cross-validated on train: {cv}")
     return 0
 
 

@@ -269,8 +269,9 @@ def score_answer(
     held = fold(unit or answer)
     unit_right = not abstained and (all if item.match == "all" else any)(g in held for g in golds)
     return Outcome(
-        item, answer, abstained, right, exact, f1, supported, ms, strict=strict, unit_right=unit_right
-    )
+        item, answer, abstained, right, exact, f1, supported, ms,
+        strict=strict, unit_right=unit_right,
+    )  # fmt: skip
 
 
 def _char_f1(prediction: str, gold: str) -> float:
@@ -432,9 +433,7 @@ def evaluate_answers(
     outcomes = []
     for item in progress(items):
         said = respond(item.question)
-        outcome = score_answer(
-            item, said.text, said.abstained, said.citations, said.ms, said.unit
-        )
+        outcome = score_answer(item, said.text, said.abstained, said.citations, said.ms, said.unit)
         outcomes.append(
             dataclasses.replace(
                 outcome, generator=said.generator, fallback_reason=said.fallback_reason

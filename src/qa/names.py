@@ -158,9 +158,7 @@ def _build(names: frozenset[str]) -> NameIndex:
             if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
                 latin.setdefault(key, set()).add(name)
     keys = sorted(latin, key=len, reverse=True)
-    pattern = (
-        re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
-    )
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
     return NameIndex(
         latin={k: frozenset(v) for k, v in latin.items()},
         names=frozenset(kept),

@@ -169,9 +169,7 @@ def _cue(text: str, cues: dict[str, tuple[str, ...]]) -> str | None:
     return next((k for k, words in cues.items() if any(_has(text, w) for w in words)), None)
 
 
-def analyze(
-    text: str, names: Iterable[str] = (), name_index: NameIndex | None = None
-) -> Question:
+def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None = None) -> Question:
     """Analyze ``text``.
 
     Args:
@@ -199,7 +197,7 @@ def analyze(
         places=tuple(kept),
         countries=tuple(dict.fromkeys(countries_in(folded) + countries_named(folded, lang))),
         years=_years(folded, lang),
-        topics=tuple(k for k, words in LEXICON.topics.items() if any(_has(folded, w) for w in words)),
+        topics=tuple(k for k, ws in LEXICON.topics.items() if any(_has(folded, w) for w in ws)),
         side=_cue(folded, LEXICON.sides),
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,

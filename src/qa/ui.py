@@ -70,9 +70,8 @@ EXAMPLES = (
     "静岡県と浙江省の教育交流の覚書はいつ結ばれた？",
     "北九州市と天津市の低炭素社会の覚書の連絡先電話番号は？",
     "川崎市とダナン市の覚書はいつ結ばれた？",
-    "札幌市とパリ市の特定分野の協定はいつ結ばれた？",
-    "Which Brazilian city signed a friendship agreement with the Toyohashi City Board of "
-    "Education?",
+    "青森市とパリ市の特定分野の協定はいつ結ばれた？",
+    "When did Kawasaki and Da Nang sign their memorandum?",
     "Where was the 12th Japan-China Regional Exchange Promotion Seminar held?",
 )
 

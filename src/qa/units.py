@@ -107,7 +107,14 @@ def split_lines(text: str, offset: int = 0) -> list[tuple[int, int, str, str]]:
             if not header_row:
                 header_row = stripped
             row_heading = f"{heading} {header_row}".strip() if header_row != stripped else heading
-            out.append((offset + begin + lead, offset + begin + lead + len(stripped), stripped, row_heading))
+            out.append(
+                (
+                    offset + begin + lead,
+                    offset + begin + lead + len(stripped),
+                    stripped,
+                    row_heading,
+                )
+            )
             continue
         header_row = ""
         bracket = _BRACKET_HEAD.match(stripped)
@@ -129,7 +136,15 @@ def units_of(chunk: Chunk) -> list[Unit]:
     """Every unit of ``chunk``, in text order within each field."""
     if chunk.card is None:
         return [
-            Unit(chunk.id, "row" if "\t" in t else "line", s, e, t, h, "row" if "\t" in t else "sentence")
+            Unit(
+                chunk.id,
+                "row" if "\t" in t else "line",
+                s,
+                e,
+                t,
+                h,
+                "row" if "\t" in t else "sentence",
+            )
             for s, e, t, h in split_lines(chunk.text)
         ]
     card = chunk.card
@@ -147,7 +162,9 @@ def units_of(chunk: Chunk) -> list[Unit]:
     for label, value in values.items():
         span = locate(chunk.text, value) if value.strip() else None
         if span is not None:
-            units.append(Unit(chunk.id, label, *span, chunk.text[span[0] : span[1]], label, "field"))
+            units.append(
+                Unit(chunk.id, label, *span, chunk.text[span[0] : span[1]], label, "field")
+            )
     for label in PROSE_LABELS:
         value = getattr(card, label)
         span = locate(chunk.text, value) if value.strip() else None

@@ -66,7 +66,9 @@ def apply_delta(model_dir: Path, delta: Path | None = None) -> int:
             raise DeltaError(f"the delta changes {name}, which the model does not have")
         q, scale = parts[f"{name}.q"], parts[f"{name}.scale"]
         if q.size != weights[name].size:
-            raise DeltaError(f"{name}: delta of {q.size} values for a weight of {weights[name].size}")
-        weights[name] = (weights[name].astype(np.float32) + dequantize(q, scale, weights[name].shape))
+            raise DeltaError(
+                f"{name}: delta of {q.size} values for a weight of {weights[name].size}"
+            )
+        weights[name] = weights[name].astype(np.float32) + dequantize(q, scale, weights[name].shape)
     save_file(weights, str(target), metadata={"format": "pt"})
     return len(names)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from functools import cache
@@ -36,9 +37,7 @@ _COUNT = re.compile(
     r"(?<![\d,.])(?:(?:年|月|週)に\s*)?(?:(?:のべ|延べ|約|計|合計|総計|最大)\s*)?\d[\d,]*(?:\.\d+)?"
     rf"(?:\s*[~～〜-]\s*\d+)?\s*(?:{_alternation(LEXICON.counters['count'])})"
 )
-_AMOUNT = re.compile(
-    rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})"
-)
+_AMOUNT = re.compile(rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})")
 _PHONE = re.compile(r"\+\d{1,3}[-\s]?\(0\)\d{1,4}-\d{1,4}-\d{3,4}|\(?\d{2,5}\)?-\d{1,4}-\d{3,4}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")
@@ -84,7 +83,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     if len(cuts) <= 2:
         return []
     out = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         s, e = a, min(b - 1, len(text))
         while s < e and text[s].isspace():
             s += 1

@@ -16,11 +16,19 @@ from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
 from qa.question import Question
-from qa.units import Unit
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
+from qa.units import Unit
 
-__all__ = ["NO_ANSWER", "Candidate", "QuestionView", "bigrams", "na_features", "span_features", "unit_features"]
+__all__ = [
+    "NO_ANSWER",
+    "Candidate",
+    "QuestionView",
+    "bigrams",
+    "na_features",
+    "span_features",
+    "unit_features",
+]
 
 NO_ANSWER = "no-answer"
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -116,7 +124,14 @@ class QuestionView:
         ]
         named = (*q.places, *offices, *(f"第{o}回" for o in ordinals))
         return cls(
-            q, grams, {g: idf.get(g, default) for g in grams}, parts, marks, ordinals, unknown, named
+            q,
+            grams,
+            {g: idf.get(g, default) for g in grams},
+            parts,
+            marks,
+            ordinals,
+            unknown,
+            named,
         )
 
     def holds_named(self, text: str) -> bool:
@@ -206,7 +221,9 @@ def unit_features(
     if q.side is not None and unit.label in ("japanese", "foreign"):
         f["side_cue_match"] = float(q.side == unit.label)
     if q.topics and chunk.card is not None:
-        f["topic_match"] = float(any(fd.startswith(t) for fd in chunk.card.fields for t in q.topics))
+        f["topic_match"] = float(
+            any(fd.startswith(t) for fd in chunk.card.fields for t in q.topics)
+        )
     if v.marks:
         whole = fold_nfkc(f"{chunk.title}\n{chunk.text}\n{edition}")
         around = fold_nfkc(f"{unit.heading} {unit.text}")

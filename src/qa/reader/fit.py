@@ -36,6 +36,7 @@ _LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
 #: A right answer at most this many times the gold's length counts as short.
 SHORT_FACTOR = 3
 
+
 class Group(NamedTuple):
     """One question's candidates: features, which are right (short ones preferred),
     their texts, and which would be scored right by the eval's lenient rule."""
@@ -77,7 +78,9 @@ def _limit(item: EvalItem) -> int:
     return LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
 
 
-def build_groups(answerer, items: Sequence[EvalItem], progress=iter) -> tuple[list[Group], list[Group]]:
+def build_groups(
+    answerer, items: Sequence[EvalItem], progress=iter
+) -> tuple[list[Group], list[Group]]:
     """Unit groups (one per item, no-answer last) and span groups (per right unit)."""
     unit_groups: list[Group] = []
     span_groups: list[Group] = []
@@ -119,9 +122,7 @@ def _folds(groups: Sequence[Group], l2: float, folds: int):
 
 def cross_validate(groups: Sequence[Group], l2: float, part: str, folds: int = 5) -> float:
     """Mean held-out accuracy (a right candidate on top) over ``folds`` folds."""
-    return float(
-        np.mean([_accuracy(w, test, part) for w, test in _folds(groups, l2, folds)])
-    )
+    return float(np.mean([_accuracy(w, test, part) for w, test in _folds(groups, l2, folds)]))
 
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:

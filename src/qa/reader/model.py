@@ -82,7 +82,8 @@ class ReaderModel:
             ) from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise WeightsError(
-                f"{path}: not a reader weights file ({exc}); rewrite it with `python -m qa.reader.fit`"
+                f"{path}: not a reader weights file ({exc}); "
+                "rewrite it with `python -m qa.reader.fit`"
             ) from None
         return cls(weights, provenance, threshold)
 

@@ -33,12 +33,12 @@ from qa.reader.features import (
     unit_features,
 )
 from qa.reader.model import ReaderModel
-from qa.units import Unit, units_of
 from qa.retrieval import Filters, Hit
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
+from qa.units import Unit, units_of
 
-__all__ = ["Reading", "Reader"]
+__all__ = ["Reader", "Reading"]
 
 #: Chunks read per question: the top hits, plus cards that name every place asked.
 TOP_HITS = 5
