@@ -5,8 +5,9 @@ table :data:`EXTRACTORS` maps a span type to its extractor. Counters and eras
 come from the lexicon, not from here.
 
 Example:
-    >>> extract("平成24（2012）年4月4日に締結、参加者は120名。")
-    [('date', 0, 15), ('count', 21, 25), ('clause', 0, 18), ('clause', 19, 26)]
+    >>> text = "電話 03-5501-8087。毎年「みなと祭り」を開催"
+    >>> [text[s:e] for kind, s, e in extract(text) if kind in ("phone", "quote")]
+    ['03-5501-8087', 'みなと祭り']
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from qa.textclean import fold_nfkc
 from qa.units import Unit
 
 __all__ = [
-    "NO_ANSWER",
     "Candidate",
     "QuestionView",
     "bigrams",
@@ -30,7 +29,6 @@ __all__ = [
     "unit_features",
 ]
 
-NO_ANSWER = "no-answer"
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
 #: A place-like word of a Japanese question (checked against the corpus).
@@ -261,10 +259,10 @@ def span_features(v: QuestionView, c: Candidate) -> dict[str, float]:
     return f
 
 
-def na_features(v: QuestionView, best: Iterable[dict[str, float]]) -> dict[str, float]:
-    """Features of the no-answer candidate, from the question and all its candidates."""
+def na_features(v: QuestionView, units: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Features of the no-answer candidate, from the question and its units' features."""
     q = v.q
-    best = list(best)
+    best = list(units)
     f = {
         "na": 1.0,
         f"na|k={q.kind}": 1.0,
