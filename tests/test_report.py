@@ -121,6 +121,9 @@ def test_markdown_holds_every_mode_with_the_reports_figures(run) -> None:
                 assert int(rows[name][1]) == n
                 assert float(rows[name][column]) == pytest.approx(accuracy, abs=5e-4)
 
+    if not run.focus.wrong:  # every answer right: the heading says so, with no table
+        assert f"Wrong answers (hybrid): 0 of {run.focus.n}" in render_markdown(run, "plot.png")
+        return
     (wrong_heading,) = [h for h in tables if h.startswith("Wrong answers (hybrid)")]
     assert [row[0] for row in tables[wrong_heading]] == [o.item.id for o in run.focus.wrong]
 
