@@ -31,6 +31,7 @@ __all__ = [
     "Outcome",
     "Response",
     "RetrievalReport",
+    "answer_limit",
     "answer_report",
     "evaluate_answers",
     "fold",
@@ -197,6 +198,11 @@ LONG_CHARS = 400
 _LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
 
 
+def answer_limit(item: EvalItem) -> int:
+    """The longest answer scored right for ``item``'s type."""
+    return LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the system answered to one eval item, and how it scored.
@@ -258,7 +264,7 @@ def score_answer(
             item, answer, abstained, abstained, abstained, 0.0, False, ms,
             strict=abstained, unit_right=abstained,
         )  # fmt: skip
-    limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    limit = answer_limit(item)
     contains = (all if item.match == "all" else any)(g in folded for g in golds)
     right = contains and not abstained and len(answer) <= limit
     supported = right and any(relevant(text, item) for text in citations[:3])

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from qa.lexicon import LEXICON
 from qa.question import Question
@@ -22,6 +23,7 @@ from qa.units import Unit
 
 __all__ = [
     "Candidate",
+    "ChunkTexts",
     "QuestionView",
     "bigrams",
     "na_features",
@@ -47,6 +49,18 @@ def bigrams(text: str) -> set[str]:
     """Character bigrams of the folded text, punctuation and spaces dropped."""
     t = _JUNK.sub("", fold_nfkc(text).lower())
     return {t[i : i + 2] for i in range(len(t) - 1)} if len(t) > 1 else {t} if t else set()
+
+
+class ChunkTexts(NamedTuple):
+    """A chunk's texts folded once (NFKC, no white space), for the features that search them.
+
+    Attributes:
+        text: The chunk's text.
+        dated: Its title, text and its document's title and edition (the years it covers).
+    """
+
+    text: str
+    dated: str
 
 
 @dataclass(frozen=True)
@@ -171,10 +185,10 @@ def unit_features(
     rank: int,
     grams: tuple[set[str], set[str], set[str], set[str]],
     places_in_chunk: float,
-    edition: str,
+    texts: ChunkTexts,
 ) -> dict[str, float]:
     """Features of one unit; ``grams`` are the chunk's, the unit's, its heading's and
-    its neighbours' (the units just before and after it)."""
+    its neighbours' (the units just before and after it), ``texts`` the chunk's folded."""
     q = v.q
     chunk_grams, unit_grams, ctx_grams, around_grams = grams
     f: dict[str, float] = {
@@ -223,16 +237,16 @@ def unit_features(
             any(fd.startswith(t) for fd in chunk.card.fields for t in q.topics)
         )
     if v.marks:
-        whole = fold_nfkc(f"{chunk.title}\n{chunk.text}\n{edition}")
         around = fold_nfkc(f"{unit.heading} {unit.text}")
-        f["years_chunk"] = float(any(m in whole for m in v.marks))
+        f["years_chunk"] = float(any(m in texts.dated for m in v.marks))
         f["years_unit"] = float(any(m in around for m in v.marks))
         f["years_other_unit"] = float(
             not f["years_unit"] and any(y not in v.marks for y in _YEAR4.findall(around))
         )
     if v.ordinals:
-        whole = fold_nfkc(chunk.text)
-        f["ordinal_chunk"] = float(all(re.search(rf"第\s*{o}\s*回", whole) for o in v.ordinals))
+        f["ordinal_chunk"] = float(
+            all(re.search(rf"第\s*{o}\s*回", texts.text) for o in v.ordinals)
+        )
     return f
 
 

@@ -27,12 +27,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.evaluation import CONCISE_CHARS, LONG_CHARS, EvalItem, fold, load_dataset
+from qa.evaluation import EvalItem, answer_limit, fold, load_dataset
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
 
-_LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
 #: A right answer at most this many times the gold's length counts as short.
 SHORT_FACTOR = 3
 
@@ -62,7 +61,7 @@ def labels_for(item: EvalItem, texts: Sequence[str], *, short: bool = True) -> l
     if not item.answerable:
         return [False] * len(texts)
     golds = [fold(a) for a in item.answers]
-    limit = _limit(item)
+    limit = answer_limit(item)
     need = all if item.match == "all" else any
     folded = [fold(t) for t in texts]
     holds = [need(g in f for g in golds) for f in folded]
@@ -72,10 +71,6 @@ def labels_for(item: EvalItem, texts: Sequence[str], *, short: bool = True) -> l
     longest = max(len(g) for g in golds) * SHORT_FACTOR
     brief = [o and len(f) <= longest for o, f in zip(ok, folded, strict=True)]
     return brief if any(brief) else ok
-
-
-def _limit(item: EvalItem) -> int:
-    return LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
 
 
 def build_groups(
@@ -97,7 +92,7 @@ def build_groups(
             spans, feats = answerer.reader.span_candidates(view, unit)
             span_texts = [c.text for c in spans]
             lenient = [
-                h and len(t) <= _limit(item)
+                h and len(t) <= answer_limit(item)
                 for h, t in zip(labels_for(item, span_texts, short=False), span_texts, strict=True)
             ]
             span_groups.append(Group(feats, labels_for(item, span_texts), span_texts, lenient))

@@ -26,6 +26,7 @@ from qa.question import Question
 from qa.reader.extract import extract
 from qa.reader.features import (
     Candidate,
+    ChunkTexts,
     QuestionView,
     bigrams,
     na_features,
@@ -91,7 +92,6 @@ class Reader:
         unit_vectors: np.ndarray | None = None,
     ) -> None:
         self.model = model if model is not None else ReaderModel.load()
-        self._chunks = {c.id: c for c in chunks}
         self._cards = [c for c in chunks if c.card is not None]
         self._editions = editions or {}
         units = list(units) if units is not None else [u for c in chunks for u in units_of(c)]
@@ -100,7 +100,10 @@ class Reader:
             self._units[u.chunk_id].append(u)
         self._row = {(u.chunk_id, u.start, u.end): i for i, u in enumerate(units)}
         self._vectors = None if unit_vectors is None else np.asarray(unit_vectors, dtype=np.float32)
-        self._folded: dict[str, str] = {}
+        #: Each chunk's text folded, and (when first read) its dated and named texts.
+        self._text = {c.id: fold_nfkc(c.text) for c in chunks}
+        self._dated: dict[str, ChunkTexts] = {}
+        self._named_text: dict[str, str] = {}
         #: Typed spans of each unit, found the first time it is read.
         self._extracted: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
         self._unit_grams = {
@@ -113,7 +116,7 @@ class Reader:
         df = Counter(g for grams in self._chunk_grams.values() for g in grams)
         n = len(chunks)
         self._idf = {g: math.log((n + 1) / (d + 0.5)) for g, d in df.items()}
-        self._corpus = "\n".join(fold_nfkc(c.text) for c in chunks)
+        self._corpus = "\n".join(self._text.values())
         self._names = {
             c.id: fold_nfkc(f"{c.card.japanese} {c.card.foreign} {c.title}") for c in self._cards
         }
@@ -155,9 +158,9 @@ class Reader:
         feats: list[dict[str, float]] = []
         cosines = self._cosines(chunks, qvec)
         for chunk, rank in chunks:
-            where = self._names.get(chunk.id, "") + fold_nfkc(chunk.text)
+            where = self._names.get(chunk.id, "") + self._text[chunk.id]
             places = sum(p in where for p in q.places) / len(q.places) if q.places else 0.0
-            edition = self._editions.get(chunk.doc, "")
+            texts = self._texts(chunk)
             siblings = self._units[chunk.id]
             for i, unit in enumerate(siblings):
                 key = (unit.chunk_id, unit.start, unit.end)
@@ -171,7 +174,7 @@ class Reader:
                     self._ctx_grams[chunk.id] | bigrams(unit.heading),
                     around,
                 )
-                f = unit_features(v, chunk, unit, rank, grams, places, edition)
+                f = unit_features(v, chunk, unit, rank, grams, places, texts)
                 if key in cosines:
                     cos, best = cosines[key]
                     f["cos"] = cos
@@ -264,10 +267,18 @@ class Reader:
             return spans[best]
         return unit
 
+    def _texts(self, chunk: Chunk) -> ChunkTexts:
+        texts = self._dated.get(chunk.id)
+        if texts is None:
+            edition = self._editions.get(chunk.doc, "")
+            dated = fold_nfkc(f"{chunk.title}\n{chunk.text}\n{edition}")
+            texts = self._dated[chunk.id] = ChunkTexts(self._text[chunk.id], dated)
+        return texts
+
     def _holds_named(self, v: QuestionView, chunk: Chunk) -> bool:
-        text = self._folded.get(chunk.id)
+        text = self._named_text.get(chunk.id)
         if text is None:
-            text = self._folded[chunk.id] = fold_nfkc(
+            text = self._named_text[chunk.id] = fold_nfkc(
                 f"{chunk.title}\n{self._names.get(chunk.id, '')}\n{chunk.text}\n"
                 f"{self._editions.get(chunk.doc, '')}"
             )
