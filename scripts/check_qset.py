@@ -11,6 +11,8 @@ Checks (after NFKC folding and removing all white space):
   * every answer string occurs in the evidence (evidence may be several
     verbatim passages joined by " | ", each checked on its own),
   * unanswerable items have answers [] and type "unanswerable",
+  * a question over many agreements may carry "count" (how many match); with
+    "count": 0 its answers are [] (nothing matches, said plainly),
   * ids are unique, questions are not duplicated.
 """
 import json, sys, unicodedata, re
@@ -53,6 +55,8 @@ for fn in sys.argv[1:]:
         if src is None: errs.append(f"unknown source {r['source']}")
         if r["type"] == "unanswerable":
             if r["answers"]: errs.append("unanswerable item with answers")
+        elif r.get("count") == 0:
+            if r["answers"]: errs.append("count 0 with answers")
         else:
             if not r["answers"] or not all(isinstance(a, str) and a.strip() for a in r["answers"]):
                 errs.append("answerable item needs non-empty answers")

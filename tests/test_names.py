@@ -31,7 +31,9 @@ def test_simplified_chinese_to_japanese_forms() -> None:
     ("question", "lang", "expected"),
     [
         ("When did Shizuoka and Zhejiang sign their memorandum?", "en", {"静岡", "浙江"}),
-        ("Which Indian state has an agreement with Hiroshima Prefecture?", "en", {"広島"}),
+        # "Prefecture" and "City" after a name say which body it is.
+        ("Which Indian state has an agreement with Hiroshima Prefecture?", "en", {"広島県"}),
+        ("How many agreements has Fukuoka City signed?", "en", {"福岡市"}),
         ("Which city in Fujian held the event?", "en", {"福建"}),
         ("静冈县与浙江省的备忘录", "zh", {"静岡県", "浙江省"}),
         ("神户市与越南坚江省", "zh", {"神戸市"}),

@@ -41,6 +41,7 @@ SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた�
 SHIZUOKA_DATE = "平成24（2012）年4月4日"
 SHIZUOKA_CARD = "日本国静岡県と中華人民共和国浙江省との教育交流協力覚書"
 UNANSWERABLE = "青森市とパリ市の特定分野の協定はいつ結ばれた？"
+LIST_QUESTION = "ベトナムの自治体と提携している日本の自治体をすべて挙げてください"
 MARKUP = "<script>alert(1)</script><b>x</b> 火星市との姉妹都市提携はいつ？"
 
 #: 20 questions (Japanese, English, Chinese; two the documents cannot answer) and the
@@ -341,4 +342,30 @@ def test_page_answers_highlights_abstains_and_shows_markup_as_text(
     page.wait_for_timeout(800)
     page.screenshot(path=tmp_path / "chat.png", full_page=True)
     assert (tmp_path / "chat.png").stat().st_size > 10_000
+    page.close()
+
+
+def test_page_shows_a_list_answer_as_a_table_with_each_card_openable(
+    browser, chat_url: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(chat_url)
+    chat = page.locator("#qa-chat")
+    _ask(page, LIST_QUESTION)
+    table = chat.locator("table.qa-list")
+    table.first.wait_for(timeout=120_000)
+    rows = table.first.locator("tbody tr")
+    assert rows.count() == 6
+    assert "愛媛県西条市" in rows.first.inner_text()
+    assert chat.locator(".qa-answer-text").first.inner_text().startswith("該当する提携は6件です")
+    # Each agreement's card is a closed source block; opening one shows its card
+    # with the agreement's title line marked.
+    headers = chat.get_by_text(re.compile(r"^\[\d\] 根拠 answer"))
+    assert headers.count() == 6
+    kobe = chat.locator(".qa-source").filter(has_text="兵庫県神戸市")
+    assert not kobe.first.is_visible()  # closed until asked for
+    headers.nth(2).click()  # the third agreement by date: 神戸市–キエンザン省
+    kobe.first.locator(".qa-passage mark").wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(800)
+    page.screenshot(path=tmp_path / "chat-list.png", full_page=True)
     page.close()

@@ -18,11 +18,13 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from qa.agreements import Agreement, AgreementTable, Selection
+from qa.lexicon import LEXICON
 from qa.names import NameIndex
 from qa.question import Question, analyze, name_components
-from qa.reader import Reader, ReaderModel, Reading
+from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_features
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
@@ -31,7 +33,7 @@ from qa.units import locate
 if TYPE_CHECKING:
     from qa.engine import Engine
 
-__all__ = ["ABSTAIN", "Answer", "Answerer", "Citation", "locate"]
+__all__ = ["ABSTAIN", "Answer", "Answerer", "Citation", "listing_text", "locate"]
 
 #: Abstention text per question language.
 ABSTAIN = {
@@ -40,7 +42,7 @@ ABSTAIN = {
     "zh": "资料中没有记载。",
 }
 #: Places in the brochures' running text (福建省, アモイ市), for cross-script matching.
-_SECTION_PLACE = re.compile(r"(?<![各本当同全両])[\u4e00-\u9fffァ-ヶー]{2,5}?(?:省|市|県|州)")
+_SECTION_PLACE = re.compile(r"(?<![各本当同全両])(?!ー)[\u4e00-\u9fffァ-ヶー]{2,5}?(?:省|市|県|州)")
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -68,6 +70,19 @@ class Citation:
     source_span: tuple[int, int] | None
     score: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the shape of ``qa ask --json``'s citations."""
+        return {
+            "rank": self.rank,
+            "doc": self.doc,
+            "chunk_id": self.chunk_id,
+            "title": self.title,
+            "text": self.text,
+            "span": list(self.span) if self.span else None,
+            "source_span": list(self.source_span) if self.source_span else None,
+            "score": round(self.score, 6),
+        }
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -83,6 +98,9 @@ class Answer:
             answer rewritten by a language model (:mod:`qa.generate`).
         fallback_reason: Why a configured language model's answer was not used
             (``"timeout"``, ``"unknown citation: [7]"``…); ``None`` otherwise.
+        items: For a question over many agreements, every agreement that matches,
+            in the order of ``citations`` (item *i* cites citation *i + 1*).
+        count: For such a question, how many agreements match (``None`` otherwise).
     """
 
     question: str
@@ -92,6 +110,27 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     generator: str = "extractive"
     fallback_reason: str | None = None
+    items: tuple[Agreement, ...] = ()
+    count: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the shape of ``qa ask --json`` and ``/ask``."""
+        out: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "generator": self.generator,
+            "fallback_reason": self.fallback_reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.count is not None:
+            out["count"] = self.count
+            out["items"] = [
+                {**item.to_dict(), "citation": rank}
+                for rank, item in enumerate(self.items, start=1)
+            ]
+        return out
 
 
 class Answerer:
@@ -130,6 +169,8 @@ class Answerer:
         self.reader = Reader(
             chunks, editions, model, units=index.units, unit_vectors=index.unit_vectors
         )
+        self.agreements = AgreementTable.from_chunks(chunks)
+        self._chunks = {c.id: c for c in chunks}
 
     @classmethod
     def from_engine(cls, engine: Engine, *, mode: str | None = None) -> Answerer:
@@ -162,10 +203,13 @@ class Answerer:
         q = self.analyze(question or "")
         hits = self.search(q, k=k, filters=filters)
         t1 = time.perf_counter()
-        pick = None
+        reading = None
         if hits and not _asks_nothing(q):
-            qvec = self.retriever.query_vector(q.lexical)
-            pick = self.reader.read(q, hits, filters, qvec).candidate
+            reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
+        selection = self.listing(q, reading, filters)
+        if selection is not None:
+            return self._listed(question, q, selection, t0, t1)
+        pick = reading.candidate if reading is not None else None
         shown = hits[:k]
         if pick is None:
             text, abstained = ABSTAIN[q.lang], True
@@ -173,13 +217,31 @@ class Answerer:
         else:
             text, abstained = pick.text, False
             citations = self._citations(shown, pick.chunk, (pick.start, pick.end))
-        t2 = time.perf_counter()
-        timings = {
-            "retrieve": (t1 - t0) * 1000,
-            "answer": (t2 - t1) * 1000,
-            "total": (t2 - t0) * 1000,
-        }
-        return Answer(question, text, abstained, citations, timings)
+        return Answer(question, text, abstained, citations, _timings(t0, t1))
+
+    def listing(
+        self, q: Question, reading: Reading | None, filters: Filters | None = None
+    ) -> Selection | None:
+        """The agreements ``q`` asks about, when a list answers it better than the reader."""
+        if _asks_nothing(q):
+            return None
+        allows = None if filters is None else (lambda cid: filters.allows(self._chunks[cid]))
+        selection = self.agreements.select(q, allows)
+        features = route_features(q, selection, reading)
+        return selection if prefers_listing(self.reader.model, features) else None
+
+    def _listed(
+        self, question: str, q: Question, selection: Selection, t0: float, t1: float
+    ) -> Answer:
+        rows = selection.rows
+        citations = tuple(
+            _citation(rank, self._chunks[r.chunk_id], _title_span(self._chunks[r.chunk_id]), 0.0)
+            for rank, r in enumerate(rows, start=1)
+        )
+        text = listing_text(q, selection)
+        return Answer(
+            question, text, False, citations, _timings(t0, t1), items=rows, count=len(rows)
+        )
 
     def _citations(
         self, hits: list[Hit], chunk: Chunk | None, span: tuple[int, int] | None
@@ -193,6 +255,38 @@ class Answerer:
                 continue
             out.append(_citation(len(out) + 1, h.chunk, None, h.score))
         return tuple(out)
+
+
+def _timings(t0: float, t1: float) -> dict[str, float]:
+    t2 = time.perf_counter()
+    return {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+
+
+def listing_text(q: Question, selection: Selection) -> str:
+    """A list of agreements in the question's language: how many, then each one."""
+    words = LEXICON.listing[q.lang]
+    if not selection.rows:
+        return words["none"]
+    side = selection.constraints.side
+    items = words["separator"].join(_item_text(r, side) for r in selection.rows)
+    return words["some"].format(n=len(selection.rows), items=items)
+
+
+def _item_text(row: Agreement, side: str | None) -> str:
+    """One agreement as an item of a list: the side asked for first, then the other, its date."""
+    first, second = row.japanese, row.foreign
+    if side == "foreign":
+        first, second = second, first
+    date = f"（{row.date_text}）" if row.date_text else ""
+    return f"{first}－{second}{date}"
+
+
+def _title_span(chunk: Chunk) -> tuple[int, int] | None:
+    """The card's first line (its two sides and title), highlighted in a list answer."""
+    text = chunk.text
+    end = text.find("\n")
+    end = len(text) if end < 0 else end
+    return (0, end) if end > 0 else None
 
 
 def _asks_nothing(q: Question) -> bool:

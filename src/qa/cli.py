@@ -353,31 +353,11 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
     for question in questions:
         answer = responder.answer(question, k=cfg.top_k, filters=filters)
         if args.json:
-            record = {
-                "question": answer.question,
-                "answer": answer.text,
-                "abstained": answer.abstained,
-                "generator": answer.generator,
-                "fallback_reason": answer.fallback_reason,
-                "citations": [
-                    {
-                        "rank": c.rank,
-                        "doc": c.doc,
-                        "chunk_id": c.chunk_id,
-                        "title": c.title,
-                        "text": c.text,
-                        "span": list(c.span) if c.span else None,
-                        "source_span": list(c.source_span) if c.source_span else None,
-                        "score": round(c.score, 6),
-                    }
-                    for c in answer.citations
-                ],
-                "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
-            }
+            record = answer.to_dict()
             print(json.dumps(record, ensure_ascii=False), flush=True)
             continue
         print(answer.text)
-        for c in answer.citations[:3]:
+        for c in answer.citations[: 3 if answer.count is None else len(answer.citations)]:
             quote = c.text[c.span[0] : c.span[1]] if c.span else ""
             where = f" 「{quote}」" if quote else ""
             print(f"  [{c.rank}] {c.doc} {c.chunk_id} {c.title}{where}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from qa.lexicon import LEXICON
 from qa.textclean import fold_nfkc
 
 if TYPE_CHECKING:
@@ -64,7 +66,13 @@ class DatasetError(ValueError):
 
 @dataclass(frozen=True)
 class EvalItem:
-    """One known question and its gold answers (see ``eval/qa.jsonl``)."""
+    """One known question and its gold answers (see ``eval/qa.jsonl``).
+
+    ``count``, for a question over many agreements, is how many match: the
+    answer must state that number (and hold every gold string, ``match: all``);
+    with ``count: 0`` and no gold strings, the question is answered by saying
+    that nothing matches, not by abstaining.
+    """
 
     id: str
     question: str
@@ -74,10 +82,11 @@ class EvalItem:
     type: str
     lang: str
     match: str = "any"
+    count: int | None = None
 
     @property
     def answerable(self) -> bool:
-        return bool(self.answers)
+        return bool(self.answers) or self.count is not None
 
 
 def fold(text: str) -> str:
@@ -115,8 +124,9 @@ def load_dataset(path: Path) -> list[EvalItem]:
                     type=row["type"],
                     lang=row.get("lang", "ja"),
                     match=row.get("match", "any"),
+                    count=None if row.get("count") is None else int(row["count"]),
                 )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise DatasetError(f"{path}:{n}: not an eval item ({exc})") from None
             if item.match not in ("any", "all"):
                 raise DatasetError(f"{path}:{n}: match must be 'any' or 'all', not {item.match!r}")
@@ -198,9 +208,25 @@ LONG_CHARS = 400
 _LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
 
 
+#: A list answer (``match: all``) may run this many characters per item it must hold.
+LIST_CHARS_PER_ITEM = 120
+
+
+def states_count(folded: str, n: int) -> bool:
+    """The folded answer states ``n`` as a count: the number, then a counter (件, 項,
+    agreements…), not as part of a longer number."""
+    counters = "|".join(re.escape(w) for w in LEXICON.counters["count"])
+    return re.search(rf"(?<![\d.,]){n}(?:{counters})", folded, re.IGNORECASE) is not None
+
+
 def answer_limit(item: EvalItem) -> int:
-    """The longest answer scored right for ``item``'s type."""
-    return LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    """The longest answer scored right for ``item``'s type; a list that must hold
+    every gold string (or name ``count`` agreements) may run longer with more items."""
+    limit = LONG_CHARS if item.type in _LONG_TYPES else CONCISE_CHARS
+    if item.match == "all":
+        items = max(len(item.answers), item.count or 0)
+        limit = max(limit, LIST_CHARS_PER_ITEM * items)
+    return limit
 
 
 @dataclass(frozen=True)
@@ -266,11 +292,13 @@ def score_answer(
         )  # fmt: skip
     limit = answer_limit(item)
     contains = (all if item.match == "all" else any)(g in folded for g in golds)
+    if item.count is not None:
+        contains = contains and states_count(folded, item.count)
     right = contains and not abstained and len(answer) <= limit
     supported = right and any(relevant(text, item) for text in citations[:3])
     exact = not abstained and folded in golds
-    f1 = 0.0 if abstained else max(_char_f1(folded, g) for g in golds)
-    gold_len = sum(map(len, golds)) if item.match == "all" else max(map(len, golds))
+    f1 = 0.0 if abstained or not golds else max(_char_f1(folded, g) for g in golds)
+    gold_len = sum(map(len, golds)) if item.match == "all" else max(map(len, golds), default=0)
     strict = right and len(folded) <= STRICT_FACTOR * gold_len
     held = fold(unit or answer)
     unit_right = not abstained and (all if item.match == "all" else any)(g in held for g in golds)

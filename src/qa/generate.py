@@ -134,8 +134,9 @@ class Responder:
         return self.rewrite(self.answerer.answer(question, k=k, filters=filters))
 
     def rewrite(self, answer: Answer) -> Answer:
-        """``answer`` rewritten by the LLM, or unchanged when none is configured."""
-        if self.llm is None:
+        """``answer`` rewritten by the LLM, or unchanged when none is configured (or when
+        it is a list of agreements, which the survey's fields state exactly)."""
+        if self.llm is None or answer.count is not None:
             return answer
         return generate(answer, self.llm, titles=self._titles)
 

@@ -26,6 +26,7 @@ class Lexicon:
         counters: ``count`` and ``money`` → counter words.
         kinds: Language → ((kind, cue words), …) in the order to try them.
         topics: Field-of-exchange mark → topic words.
+        topic_groups: Several marks at once (``"⑤⑥⑦"``) → words for all of them.
         sides: ``japanese`` / ``foreign`` → cue words.
         orders: ``earliest`` / ``latest`` → cue words.
         parts: Part of a passage (経緯, 成果 …) → words that ask for it.
@@ -33,18 +34,30 @@ class Lexicon:
         name_suffixes: Words that end a name of an event, body or programme.
         offices: ``suffixes`` that end an office's name, and ``generic`` words that
             make such a word no name (担当課).
+        aggregate: Cue words of questions over many agreements: ``all``, ``count``,
+            ``agreement``, ``within`` (a prefecture as a region), ``after``, ``before``,
+            ``decade``.
+        countries: Language → official country name → the other names for it.
+        place_words: English word after a place name → the suffixes it means (city → 市).
+        listing: Language → how a list of agreements is said (``some``, ``none``,
+            ``separator``).
     """
 
     eras: dict[str, int]
     counters: dict[str, tuple[str, ...]]
     kinds: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     topics: dict[str, tuple[str, ...]]
+    topic_groups: dict[str, tuple[str, ...]]
     sides: dict[str, tuple[str, ...]]
     orders: dict[str, tuple[str, ...]]
     parts: dict[str, tuple[str, ...]]
     frequency: tuple[str, ...]
     name_suffixes: tuple[str, ...]
     offices: dict[str, tuple[str, ...]]
+    aggregate: dict[str, tuple[str, ...]]
+    countries: dict[str, dict[str, tuple[str, ...]]]
+    listing: dict[str, dict[str, str]]
+    place_words: dict[str, tuple[str, ...]]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -60,12 +73,17 @@ def load() -> Lexicon:
         counters=_words(data["counters"]),
         kinds={lang: tuple(_words(t).items()) for lang, t in data["kinds"].items()},
         topics=_words(data["topics"]),
+        topic_groups=_words(data["topic_groups"]),
         sides=_words(data["sides"]),
         orders=_words(data["orders"]),
         parts=_words(data["parts"]),
         frequency=tuple(data["frequency"]["words"]),
         name_suffixes=tuple(data["name_suffixes"]["words"]),
         offices=_words(data["offices"]),
+        aggregate=_words(data["aggregate"]),
+        countries={lang: _words(t) for lang, t in data["countries"].items()},
+        listing={lang: dict(t) for lang, t in data["listing"].items()},
+        place_words=_words(data["place_words"]),
     )
 
 

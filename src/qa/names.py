@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.lexicon import LEXICON
+
 __all__ = ["NameIndex", "countries_named", "japanese_forms", "latin_key"]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -42,36 +44,6 @@ _SUFFIX = "都道府県省市州町村区郡"
 _MIN_LATIN = 4
 #: English words that are also the romanisation of some place stem.
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
-#: Countries in English and Chinese, to their official names in the documents.
-_COUNTRY_WORDS: dict[str, str] = {
-    "china": "中華人民共和国",
-    "chinese": "中華人民共和国",
-    "korea": "大韓民国",
-    "korean": "大韓民国",
-    "india": "インド共和国",
-    "indian": "インド共和国",
-    "vietnam": "ベトナム社会主義共和国",
-    "viet nam": "ベトナム社会主義共和国",
-    "vietnamese": "ベトナム社会主義共和国",
-    "united states": "アメリカ合衆国",
-    "america": "アメリカ合衆国",
-    "american": "アメリカ合衆国",
-    "france": "フランス共和国",
-    "french": "フランス共和国",
-    "russia": "ロシア連邦",
-    "russian": "ロシア連邦",
-    "australia": "オーストラリア連邦",
-    "australian": "オーストラリア連邦",
-    "taiwan": "台湾",
-    "中国": "中華人民共和国",
-    "韩国": "大韓民国",
-    "越南": "ベトナム社会主義共和国",
-    "印度": "インド共和国",
-    "美国": "アメリカ合衆国",
-    "法国": "フランス共和国",
-    "俄罗斯": "ロシア連邦",
-    "澳大利亚": "オーストラリア連邦",
-}
 
 
 def latin_key(text: str) -> str:
@@ -132,10 +104,15 @@ class NameIndex:
         """Corpus names that ``text`` writes in Latin letters (``en``) or in Chinese (``zh``)."""
         found: set[str] = set()
         if lang == "en" and self.latin_pattern is not None:
-            for m in self.latin_pattern.finditer(latin_key(text)):
+            probe = latin_key(text)
+            for m in self.latin_pattern.finditer(probe):
                 names = self.latin[m.group(1)]
-                # "Shizuoka" is 静岡, which 静岡県 and 静岡市 both contain.
-                found |= {n for n in names if not any(o != n and o in n for o in names)}
+                # "Fukuoka City" is 福岡市, "Fukuoka Prefecture" 福岡県.
+                word = probe[m.end() :].split(" ", 2)[1:2]
+                suffixes = LEXICON.place_words.get(word[0], ()) if word else ()
+                named = {n for n in names if suffixes and n.endswith(suffixes)}
+                # "Shizuoka" alone is 静岡, which 静岡県 and 静岡市 both contain.
+                found |= named or {n for n in names if not any(o != n and o in n for o in names)}
         if lang == "zh":
             forms = japanese_forms(text)
             found |= {n for n in self.names if n in forms}
@@ -151,7 +128,7 @@ def _build(names: frozenset[str]) -> NameIndex:
     kept = {n for n in names if len(n) >= 2}
     for name in sorted(kept):
         stem = name.rstrip(_SUFFIX) if len(name.rstrip(_SUFFIX)) >= 2 else name
-        keys = {latin_key(romaji.romaji(stem))}
+        keys = {latin_key(romaji.romaji(stem)), latin_key(romaji.romaji(name))}
         if all(_HAN.match(ch) for ch in stem):
             keys.add(latin_key(" ".join(_syllables(stem)).replace(" ", "")))
         for key in keys:
@@ -167,12 +144,72 @@ def _build(names: frozenset[str]) -> NameIndex:
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
-    """Official country names that an English or Chinese question names."""
+    """Countries ``text`` names, in order: the survey's by its official names (any of
+    the lexicon's spellings), any other by its Japanese name (ISO 3166, pycountry's
+    translations). A name inside a longer one (印度 in 印度尼西亚) does not count."""
+    hits: list[tuple[int, int, str]] = []
     if lang == "en":
         probe = f" {latin_key(text)} "
-        hits = [(probe.find(f" {w} "), c) for w, c in _COUNTRY_WORDS.items() if f" {w} " in probe]
-    elif lang == "zh":
-        hits = [(text.find(w), c) for w, c in _COUNTRY_WORDS.items() if w in text]
+        for key, country in _world()["en"].items():
+            start = probe.find(f" {key} ")
+            if start >= 0:
+                hits.append((start, start + len(key) + 1, country))
     else:
-        return ()
-    return tuple(dict.fromkeys(c for _, c in sorted(hits)))
+        for word, country in _world()["cjk"].items():
+            for m in re.finditer(re.escape(word), text):
+                if not _inside_katakana(text, m.start(), m.end()):
+                    hits.append((m.start(), m.end(), country))
+    kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+    return tuple(dict.fromkeys(c for _, _, c in sorted(kept)))
+
+
+_KATAKANA = frozenset(chr(c) for c in range(0x30A1, 0x30FF))
+
+
+def _inside_katakana(text: str, start: int, end: int) -> bool:
+    """A katakana word found inside a longer katakana run (タイ in タイトル)."""
+    word = text[start:end]
+    before = start > 0 and text[start - 1] in _KATAKANA and word[0] in _KATAKANA
+    after = end < len(text) and text[end] in _KATAKANA and word[-1] in _KATAKANA
+    return before or after
+
+
+#: The country of every Japanese municipality: never the foreign side's.
+_HOME = "JP"
+
+
+@functools.cache
+def _world() -> dict[str, dict[str, str]]:
+    """Country names → the name to constrain by: ``en`` (Latin keys) and ``cjk``
+    (Japanese and simplified Chinese spellings)."""
+    import gettext
+
+    import pycountry
+
+    survey = {w: o for o, ws in LEXICON.countries["ja"].items() for w in (o, *ws)}
+    en: dict[str, str] = {}
+    cjk: dict[str, str] = {}
+    books = {
+        lang: gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+        )
+        for lang in ("ja", "zh_CN")
+    }
+    for country in pycountry.countries:
+        if country.alpha_2 == _HOME:
+            continue
+        ja = re.sub(r"\s*[(（].*", "", books["ja"].gettext(country.name)).strip()
+        official = survey.get(ja, ja)
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if name and "," not in name:
+                en.setdefault(latin_key(name), official)
+        for word in (ja, books["zh_CN"].gettext(country.name)):
+            if len(word) >= 2 and "," not in word:
+                cjk.setdefault(word, official)
+    for official, words in LEXICON.countries["en"].items():
+        en.update({latin_key(w): official for w in words})
+    for lang in ("ja", "zh"):
+        for official, words in LEXICON.countries[lang].items():
+            cjk.update({w: official for w in (official, *words)})
+    return {"en": en, "cjk": cjk}

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from qa.lexicon import LEXICON
 from qa.parse_common import ParseError, doc_prefix, section_chunk
 from qa.schema import Card, Chunk, Document
 from qa.textclean import clean, fold, fold_digits
@@ -44,38 +45,7 @@ FIELD_NAMES = {
 }
 
 #: Official name as in the survey's tables → other spellings found in the cards.
-COUNTRIES: dict[str, tuple[str, ...]] = {
-    "中華人民共和国": ("中国",),
-    "大韓民国": ("韓国",),
-    "アメリカ合衆国": ("米国",),
-    "オーストラリア連邦": ("オーストラリア",),
-    "ベトナム社会主義共和国": ("ベトナム",),
-    "フランス共和国": ("フランス",),
-    "カナダ": (),
-    "ロシア連邦": ("ロシア",),
-    "イタリア共和国": ("イタリア",),
-    "英国": ("イギリス",),
-    "台湾": (),
-    "デンマーク王国": ("デンマーク",),
-    "ハンガリー共和国": ("ハンガリー",),
-    "フィンランド共和国": ("フィンランド",),
-    "モンゴル国": ("モンゴル",),
-    "ブラジル連邦共和国": ("ブラジル",),
-    "ドイツ連邦共和国": ("ドイツ",),
-    "ルクセンブルク大公国": ("ルクセンブルク",),
-    "オランダ王国": ("オランダ",),
-    "インド共和国": ("インド",),
-    "ラオス人民民主共和国": ("ラオス",),
-    "ブータン王国": ("ブータン",),
-    "シンガポール共和国": ("シンガポール",),
-    "ニュージーランド": (),
-    "ベルギー王国": ("ベルギー",),
-    "スペイン": (),
-    "ポルトガル共和国": ("ポルトガル",),
-    "ルーマニア": (),
-    "ナイジェリア連邦共和国": ("ナイジェリア",),
-    "フィリピン共和国": ("フィリピン",),
-}
+COUNTRIES: dict[str, tuple[str, ...]] = LEXICON.countries["ja"]
 
 PREFECTURES = tuple(
     [
@@ -129,7 +99,7 @@ PREFECTURES = tuple(
     ]
 )
 
-_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+_ERAS = LEXICON.eras
 
 _FIELD_HEAD = re.compile(r"^[ \t]*([①②③④⑤⑥⑦⑧⑨])[ \t]*(\S[^\t\n]*?)[ \t]*$", re.M)
 _NUMBERED = re.compile(r"^[ \t]*((?:\d[ \t]?)+)[ \t]*[.．][ \t]*(.*)$", re.M)

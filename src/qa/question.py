@@ -29,6 +29,7 @@ __all__ = [
     "analyze",
     "clean_question",
     "name_components",
+    "year_mentions",
 ]
 
 KINDS = (
@@ -40,6 +41,9 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: A place name ends in an administrative suffix.
+#: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
+NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
+_SUFFIXES = "都道府県省市州町村区郡"
 _COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
@@ -125,12 +129,14 @@ def _kind(text: str, lang: str) -> str:
 def name_components(name: str) -> set[str]:
     """A municipality name and its parts.
 
-    ``中華人民共和国浙江省`` → itself, ``浙江省`` and ``浙江``.
+    ``中華人民共和国浙江省`` → itself, ``浙江省`` and ``浙江``. A part that is
+    nothing but suffixes (``市町村``) is no name.
     """
     name = unicodedata.normalize("NFKC", name).strip()
     out: set[str] = set()
-    for part in re.split(r"[\s、,・()（）/]+", name):
-        if len(part) < 2:
+    for part in NAME_SEPARATORS.split(name):
+        part = part.lstrip("ー－-")  # a dash left over from "foreign－Japanese"
+        if len(part.rstrip(_SUFFIXES)) < 1 or len(part) < 2:
             continue
         out.add(part)
         for country in countries_in(part):
@@ -139,23 +145,39 @@ def name_components(name: str) -> set[str]:
         for m in _COMPONENT.finditer(part):
             comp = part[pos : m.end()] if pos == m.start() else m.group(0)
             pos = m.end()
-            if len(comp) >= 2:
+            stem = comp.rstrip(_SUFFIXES)
+            if len(comp) >= 2 and stem:
                 out.add(comp)
-                stem = comp.rstrip("都道府県省市州町村区郡")
                 if len(stem) >= 2:
                     out.add(stem)
-        if len(part) >= 2:
+        if len(part) >= 2 and part.rstrip(_SUFFIXES):
             out.add(part)
     return out
 
 
-def _years(text: str, lang: str = "ja") -> tuple[int, ...]:
-    years = [int(y) for y in _YEAR.findall(text)]
+def year_mentions(text: str, lang: str = "ja") -> list[tuple[int, int, int]]:
+    """Each Western year named (era years converted) as ``(year, start, end)`` in ``text``."""
+    found = [(int(m.group(1)), m.start(), m.end()) for m in _YEAR.finditer(text)]
     if lang == "en" or "FY" in text.upper():
-        years += [int(y) for y in _EN_YEAR.findall(text)]
-    for era, n in _ERA_YEAR.findall(text):
-        years.append(LEXICON.eras[era] + (1 if n == "元" else int(n)))
-    return tuple(dict.fromkeys(years))
+        found += [(int(m.group(1)), m.start(), m.end()) for m in _EN_YEAR.finditer(text)]
+    for m in _ERA_YEAR.finditer(text):
+        n = m.group(2)
+        found.append((LEXICON.eras[m.group(1)] + (1 if n == "元" else int(n)), m.start(), m.end()))
+    return sorted(found, key=lambda y: y[1])
+
+
+def _years(text: str, lang: str = "ja") -> tuple[int, ...]:
+    return tuple(dict.fromkeys(y for y, _, _ in year_mentions(text, lang)))
+
+
+def _topics(text: str) -> tuple[str, ...]:
+    """Fields of exchange the question's words name; a word for several fields
+    (経済) counts only when no word names one of them."""
+    marks = [k for k, ws in LEXICON.topics.items() if any(_has(text, w) for w in ws)]
+    if marks:
+        return tuple(marks)
+    groups = [g for g, ws in LEXICON.topic_groups.items() if any(_has(text, w) for w in ws)]
+    return tuple(dict.fromkeys(m for g in groups for m in g))
 
 
 def _has(text: str, word: str) -> bool:
@@ -195,9 +217,9 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None =
         lang=lang,
         kind=_kind(folded, lang),
         places=tuple(kept),
-        countries=tuple(dict.fromkeys(countries_in(folded) + countries_named(folded, lang))),
+        countries=countries_named(folded, lang),
         years=_years(folded, lang),
-        topics=tuple(k for k, ws in LEXICON.topics.items() if any(_has(folded, w) for w in ws)),
+        topics=_topics(f"{text or ''}\n{folded}"),
         side=_cue(folded, LEXICON.sides),
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,

@@ -26,6 +26,7 @@ import html
 import re
 import socket
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 from qa.answer import Answer, Answerer, Citation
 from qa.corpus import load_corpus
 from qa.generate import EXTRACTIVE, LLM, Responder
+from qa.lexicon import LEXICON
 from qa.parse_survey import FIELD_NAMES
-from qa.question import MAX_QUESTION_CHARS, clean_question
+from qa.question import MAX_QUESTION_CHARS, clean_question, detect_lang
 from qa.retrieval import Filters
 from qa.schema import Chunk
 
@@ -72,6 +74,7 @@ EXAMPLES = (
     "川崎市とダナン市の覚書はいつ結ばれた？",
     "青森市とパリ市の特定分野の協定はいつ結ばれた？",
     "When did Kawasaki and Da Nang sign their memorandum?",
+    "ベトナムの自治体と提携している日本の自治体は？",
     "Where was the 12th Japan-China Regional Exchange Promotion Seminar held?",
 )
 
@@ -91,6 +94,9 @@ _CSS = """
 .qa-generator { font-size: var(--text-sm); opacity: 0.7; margin-top: 2px; }
 .qa-meta { font-size: var(--text-sm); opacity: 0.85; margin-bottom: 6px; }
 .qa-passage { line-height: 1.6; }
+.qa-list { border-collapse: collapse; font-size: var(--text-sm); margin-top: 6px; }
+.qa-list th, .qa-list td { border-bottom: 1px solid var(--border-color-primary);
+  padding: 2px 8px 2px 0; text-align: left; vertical-align: top; }
 .qa-passage mark { background: #fde047; color: #111827; padding: 0 2px; border-radius: 2px; }
 """
 
@@ -177,16 +183,44 @@ def reply_messages(
     if answer.abstained:
         note = _div("qa-note", text_html(_ABSTAIN_NOTE)) + note
         body = _div("qa-abstain", f"⚠ {text_html(answer.text)}{note}")
+    elif answer.count is not None:
+        body = _div(
+            "qa-answer", _listing_html(answer) + _div("qa-generator", _generator(answer)) + note
+        )
     else:
         text = f'<span class="qa-answer-text">{text_html(answer.text)}</span>'
         extractive = answer.generator == EXTRACTIVE
         marker = '<sup class="qa-ref">[1]</sup>' if answer.citations and extractive else ""
         body = _div("qa-answer", text + marker + _div("qa-generator", _generator(answer)) + note)
     messages: list[dict] = [{"role": "assistant", "content": body}]
+    listed = answer.count is not None
     for c in answer.citations:
-        answering = c.rank == 1 and not answer.abstained
-        messages.append(_source_message(c, sources.get(c.chunk_id), answering, answer.abstained))
+        answering = (c.rank == 1 or listed) and not answer.abstained
+        opened = answering and not listed
+        source = sources.get(c.chunk_id)
+        messages.append(_source_message(c, source, answering, answer.abstained, opened))
     return messages
+
+
+def _listing_html(answer: Answer) -> str:
+    """A list answer: how many, then a table of the agreements, each with its source marker."""
+    words = LEXICON.listing[detect_lang(unicodedata.normalize("NFKC", answer.question))]
+    if not answer.items:
+        return f'<span class="qa-answer-text">{text_html(words["none"])}</span>'
+    head = words["some"].format(n=len(answer.items), items="").rstrip("：: ")
+    rows = "".join(
+        f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"
+        f"<td>{text_html('、'.join(a.fields))}</td><td>{text_html(a.date_text)}</td>"
+        f'<td><sup class="qa-ref">[{i}]</sup></td></tr>'
+        for i, a in enumerate(answer.items, start=1)
+    )
+    header = "".join(f"<th>{text_html(h)}</th>" for h in _LIST_COLUMNS)
+    table = f'<table class="qa-list"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<span class="qa-answer-text">{text_html(head)}</span>{table}'
+
+
+#: Column headings of a list answer's table.
+_LIST_COLUMNS = ("日本の自治体 Japan", "海外の自治体 Partner", "分野 Field", "提携年月日 Date", "")
 
 
 def _generator(answer: Answer) -> str:
@@ -200,7 +234,7 @@ def _generator(answer: Answer) -> str:
 
 
 def _source_message(
-    c: Citation, source: SourceInfo | None, answering: bool, abstained: bool
+    c: Citation, source: SourceInfo | None, answering: bool, abstained: bool, opened: bool
 ) -> dict:
     doc_title = source.doc_title if source else c.doc
     what = "カード Card" if source and source.kind == "card" else "節 Section"
@@ -218,7 +252,7 @@ def _source_message(
     content = _div("qa-source", _div("qa-meta", "<br>".join(meta)) + _div("qa-passage", passage))
     label = "近い資料 closest" if abstained else ("根拠 answer" if answering else "関連 related")
     metadata: dict[str, Any] = {"title": text_html(f"[{c.rank}] {label} · {doc_title} › {c.title}")}
-    if not answering:
+    if not opened:
         metadata["status"] = "done"  # starts closed
     return {"role": "assistant", "content": content, "metadata": metadata}
 
@@ -301,33 +335,13 @@ class ChatService:
         """``answer`` as JSON: the shape of ``qa ask --json`` (with ``generator`` and
         ``fallback_reason``), with each source's document title, fields of exchange and
         countries."""
-        citations = []
-        for c in answer.citations:
-            source = self._sources.get(c.chunk_id)
-            citations.append(
-                {
-                    "rank": c.rank,
-                    "doc": c.doc,
-                    "doc_title": source.doc_title if source else c.doc,
-                    "chunk_id": c.chunk_id,
-                    "title": c.title,
-                    "fields": list(source.fields) if source else [],
-                    "countries": list(source.countries) if source else [],
-                    "text": c.text,
-                    "span": list(c.span) if c.span else None,
-                    "source_span": list(c.source_span) if c.source_span else None,
-                    "score": round(c.score, 6),
-                }
-            )
-        return {
-            "question": answer.question,
-            "answer": answer.text,
-            "abstained": answer.abstained,
-            "generator": answer.generator,
-            "fallback_reason": answer.fallback_reason,
-            "citations": citations,
-            "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
-        }
+        record = answer.to_dict()
+        for c in record["citations"]:
+            source = self._sources.get(c["chunk_id"])
+            c["doc_title"] = source.doc_title if source else c["doc"]
+            c["fields"] = list(source.fields) if source else []
+            c["countries"] = list(source.countries) if source else []
+        return record
 
 
 # --- the app ------------------------------------------------------------------------

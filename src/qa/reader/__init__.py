@@ -2,11 +2,15 @@
 
 ``units`` splits chunks into card fields, sentences and rows; ``extract`` finds
 typed spans in them; ``features`` describes each candidate; ``model`` holds the
-fitted weights; ``reader`` puts them together; ``fit`` fits the weights on
-``eval/train.jsonl``.
+fitted weights; ``reader`` puts them together; ``route`` decides between the
+reader's span and a list of agreements (:mod:`qa.agreements`); ``fit`` fits
+the weights on ``eval/train.jsonl``.
 """
 
 from qa.reader.model import ReaderModel, WeightsError
 from qa.reader.reader import Reader, Reading
+from qa.reader.route import prefers_listing, route_features
 
-__all__ = ["Reader", "ReaderModel", "Reading", "WeightsError"]
+__all__ = [
+    "Reader", "ReaderModel", "Reading", "WeightsError", "prefers_listing", "route_features",
+]  # fmt: skip

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.evaluation import EvalItem, answer_limit, fold, load_dataset
+from qa.evaluation import EvalItem, answer_limit, fold, load_dataset, score_answer
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
@@ -80,6 +80,8 @@ def build_groups(
     unit_groups: list[Group] = []
     span_groups: list[Group] = []
     for item in progress(items):
+        if item.count is not None:  # a list of agreements, not a span, answers it
+            continue
         q, _, reading = answerer.read(item.question)
         texts = [c.text for c in reading.units]
         holds = labels_for(item, texts, short=False)
@@ -97,6 +99,25 @@ def build_groups(
             ]
             span_groups.append(Group(feats, labels_for(item, span_texts), span_texts, lenient))
     return unit_groups, span_groups
+
+
+def build_route_groups(answerer, items: Sequence[EvalItem], progress=iter) -> list[Group]:
+    """Per item: the reader's answer (no features) against the list of agreements
+    its constraints select, each labelled by whether the eval scores it right."""
+    from qa.answer import ABSTAIN, listing_text
+    from qa.reader.route import route_features
+
+    groups: list[Group] = []
+    for item in progress(items):
+        q, _, reading = answerer.read(item.question)
+        said = reading.candidate.text if reading.candidate is not None else ABSTAIN[q.lang]
+        reader_right = score_answer(item, said, reading.candidate is None, ()).right
+        selection = answerer.agreements.select(q)
+        listed = listing_text(q, selection)
+        list_right = score_answer(item, listed, False, ()).right
+        feats = route_features(q, selection, reading)
+        groups.append(Group([{}, feats], [reader_right, list_right], [said, listed], []))
+    return groups
 
 
 def _accuracy(weights: dict[str, float], groups: Sequence[Group], part: str) -> float:
@@ -184,6 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_threshold = choose_threshold(spans, chosen["span"], args.folds)
     threshold = max(by_threshold, key=lambda t: by_threshold[t])
     print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
+    # Which answer, the reader's or a list of agreements: fitted on what the
+    # reader just fitted answers.
+    answerer.reader.model = ReaderModel(weights, span_threshold=threshold)
+    routes = build_route_groups(
+        answerer, items, lambda it: tqdm(it, desc="routes", file=sys.stderr)
+    )
+    decided = [g for g in routes if any(g.labels) and not all(g.labels)]
+    cv["route"] = {str(l2): cross_validate(decided, l2, "route", args.folds) for l2 in args.l2}
+    for l2, acc in cv["route"].items():
+        print(f"route: l2={l2}: {args.folds}-fold accuracy {acc:.3f}", file=sys.stderr)
+    chosen["route"] = float(max(cv["route"], key=lambda k: cv["route"][k]))
+    weights["route"] = fit_conditional_logit(
+        [(g.features, g.labels) for g in decided], l2=chosen["route"], min_count=1
+    )
     provenance = {
         "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "train": {"path": str(args.train), "sha256": _sha256(args.train), "items": len(items)},
@@ -193,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mode": cfg.mode,
         "l2": chosen,
         "cv_accuracy": cv,
-        "groups": {"unit": usable, "span": len(spans)},
+        "groups": {"unit": usable, "span": len(spans), "route": len(decided)},
         "span_threshold_scores": {str(k): round(v, 4) for k, v in by_threshold.items()},
         "features": {part: len(w) for part, w in weights.items()},
     }

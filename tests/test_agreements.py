@@ -1,0 +1,146 @@
+"""Questions over many agreements: the table of the survey's cards, and selection.
+
+Small hand-written tables with hand-worked expectations, then the real survey
+against the figures its own summary table states.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.agreements import Agreement, AgreementTable
+from qa.answer import Answerer, listing_text
+from qa.question import analyze, name_components
+
+
+def _row(cid: str, japanese: str, pref: str, foreign: str, country: str, fields: str, date: str):
+    return Agreement(
+        cid, f"{cid}の協定", japanese, (pref,), foreign, (country,),
+        tuple(f"{m}交流" for m in fields), date, date or None,
+    )  # fmt: skip
+
+
+#: Six agreements, worked by hand below.
+ROWS = [
+    _row("c1", "新潟県上越市", "新潟県", "大韓民国慶尚北道浦項市", "大韓民国", "②", "1996-04-29"),
+    _row("c2", "新潟県", "新潟県", "中華人民共和国黒龍江省", "中華人民共和国", "⑤", "2005-06-01"),
+    _row("c3", "静岡県", "静岡県", "中華人民共和国浙江省", "中華人民共和国", "①", "2012-04-04"),
+    _row("c4", "静岡県浜松市", "静岡県", "中華人民共和国浙江省杭州市", "中華人民共和国", "⑦",
+         "1999"),
+    _row("c5", "愛媛県西条市", "愛媛県", "ベトナム社会主義共和国フエ市", "ベトナム社会主義共和国",
+         "⑧", "2011-04-01"),
+    _row("c6", "大阪府大阪市", "大阪府", "アメリカ合衆国シカゴ市", "アメリカ合衆国", "⑥", ""),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def answerer(engine) -> Answerer:
+    return Answerer.from_engine(engine)
+
+
+@pytest.fixture(scope="module")
+def table() -> AgreementTable:
+    return AgreementTable(ROWS)
+
+
+def _select(table: AgreementTable, question: str) -> list[str]:
+    names: set[str] = set()
+    for r in table.rows:
+        names |= name_components(r.japanese) | name_components(r.foreign)
+    return [r.chunk_id for r in table.select(analyze(question, names)).rows]
+
+
+def test_a_country_selects_its_agreements_by_date(table: AgreementTable) -> None:
+    assert _select(table, "中国の自治体と提携している日本の自治体は？") == ["c4", "c2", "c3"]
+    assert _select(table, "Which Japanese cities have agreements in China?") == ["c4", "c2", "c3"]
+    assert _select(table, "与越南城市签订协议的日本自治体有哪些？") == ["c5"]
+
+
+def test_a_prefecture_alone_is_itself_and_with_a_region_word_its_municipalities(
+    table: AgreementTable,
+) -> None:
+    assert _select(table, "新潟県が結んだ提携をすべて挙げて") == ["c2"]
+    assert _select(table, "新潟県内の自治体が結んだ提携をすべて挙げて") == ["c1", "c2"]
+
+
+def test_a_municipality_is_matched_as_the_body_not_as_its_region(table: AgreementTable) -> None:
+    # 浙江省 is c3's partner itself, and only the region of c4's 杭州市.
+    assert _select(table, "浙江省と提携している日本の自治体は？") == ["c3"]
+    assert _select(table, "杭州市と提携している日本の自治体は？") == ["c4"]
+
+
+def test_years_bound_the_dates(table: AgreementTable) -> None:
+    assert _select(table, "2005年以降に結ばれた提携は何件？") == ["c2", "c5", "c3"]
+    assert _select(table, "How many agreements were signed before 2005?") == ["c1", "c4"]
+    assert _select(table, "1990年代に結ばれた提携をすべて") == ["c1", "c4"]
+    assert _select(table, "平成の時代に結ばれた提携をすべて") == ["c1", "c4", "c2", "c5", "c3"]
+    assert _select(table, "昭和に結ばれた提携はいくつ？") == []
+
+
+def test_fields_by_word_by_mark_and_by_group(table: AgreementTable) -> None:
+    assert _select(table, "教育交流の提携をすべて挙げて") == ["c3"]
+    assert _select(table, "⑧の提携はいくつ？") == ["c5"]
+    # 経済 is ⑤, ⑥ or ⑦ (c6 has no date, so it comes last).
+    assert _select(table, "経済交流の提携をすべて挙げて") == ["c4", "c2", "c6"]
+
+
+def test_a_place_or_country_the_survey_lacks_selects_nothing(table: AgreementTable) -> None:
+    assert _select(table, "横浜市が結んだ提携をすべて挙げて") == []
+    assert _select(table, "メキシコの自治体と提携している日本の自治体は？") == []
+    assert _select(table, "Which Japanese cities have agreements in Mexico?") == []
+
+
+def test_an_agreement_filed_twice_is_one_row_under_both_fields() -> None:
+    twice = [ROWS[0], ROWS[1], Agreement(**{**ROWS[1].to_dict(), "fields": ("⑨その他交流",)})]
+    table = AgreementTable(twice)
+    assert [r.chunk_id for r in table.rows] == ["c1", "c2"]
+    assert table.rows[1].fields == ("⑤交流", "⑨その他交流")
+
+
+def test_a_list_says_how_many_and_each_agreement(table: AgreementTable) -> None:
+    names = name_components("ベトナム社会主義共和国フエ市")
+    q = analyze("ベトナムの自治体と提携している日本の自治体は？", names)
+    text = listing_text(q, table.select(q))
+    assert text.startswith("該当する提携は1件です")
+    assert "愛媛県西条市－ベトナム社会主義共和国フエ市（2011-04-01）" in text
+    q = analyze("Which Japanese cities have agreements in Mexico?")
+    assert listing_text(q, table.select(q)) == (
+        "No agreement in the August 2012 survey matches (0 agreements)."
+    )
+
+
+# --- the real survey -------------------------------------------------------------
+
+
+def test_one_to_one_agreements_per_country_agree_with_the_summary_table(
+    answerer: Answerer,
+) -> None:
+    """The summary counts each one-to-one agreement once per field it is filed
+    under: アメリカ合衆国 10(1), オーストラリア連邦 9, ベトナム 8(2), the number in
+    brackets being re-listings (【再掲】), which the table holds once."""
+    rows = answerer.agreements.rows
+    one_to_one = {
+        country: sum(1 for r in rows if r.countries == (country,) and "、" not in r.japanese)
+        for country in ("アメリカ合衆国", "オーストラリア連邦", "ベトナム社会主義共和国")
+    }
+    assert one_to_one == {
+        "アメリカ合衆国": 10 - 1,
+        "オーストラリア連邦": 9,
+        "ベトナム社会主義共和国": 8 - 2,
+    }
+
+
+def test_a_list_question_is_answered_with_every_card_cited(answerer: Answerer) -> None:
+    answer = answerer.answer("ベトナムの自治体と提携している日本の自治体をすべて挙げてください")
+    assert answer.count == 6 and not answer.abstained
+    assert [c.chunk_id for c in answer.citations] == [a.chunk_id for a in answer.items]
+    assert all(c.span is not None for c in answer.citations)
+    record = answer.to_dict()
+    assert record["count"] == 6
+    assert [i["citation"] for i in record["items"]] == [1, 2, 3, 4, 5, 6]
+    assert "愛媛県西条市" in answer.text and "神奈川県川崎市" in answer.text
+
+
+def test_a_question_about_one_agreement_is_not_a_list(answerer: Answerer) -> None:
+    answer = answerer.answer("静岡県と浙江省の教育交流の覚書の担当部署の電話番号は？")
+    assert answer.count is None
