@@ -105,7 +105,11 @@ def test_a_list_says_how_many_and_each_agreement(table: AgreementTable) -> None:
     assert "愛媛県西条市－ベトナム社会主義共和国フエ市（2011-04-01）" in text
     q = analyze("Which Japanese cities have agreements in Mexico?")
     assert listing_text(q, table.select(q)) == (
-        "No agreement in the August 2012 survey matches (0 agreements)."
+        "No agreement in the August 2012 survey matches メキシコ (0 agreements)."
+    )
+    q = analyze("2020年以降の教育交流の提携は？")
+    assert listing_text(q, table.select(q)) == (
+        "2012年8月の調査に、この条件（①教育交流、2020–）に当たる提携はありません（0件）。"
     )
 
 

@@ -30,14 +30,15 @@ from typing import Any
 
 from qa.lexicon import LEXICON
 from qa.names import countries_named
-from qa.parse_survey import PREFECTURES, prefectures_in
+from qa.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.question import NAME_SEPARATORS, Question, name_components, year_mentions
 from qa.schema import Card, Chunk
+from qa.tokenize import unidic_tagger
 
 __all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count"]
 
 _SUFFIXES = "都道府県省市州町村区郡"
-#: A whole run of kanji (2–6) ending in a place suffix: a place name as written.
+#: A whole run of kanji (2–6) ending in a place suffix: maybe a place name.
 _PLACE_RUN = re.compile(
     r"(?<![\u3400-\u9fff])[\u3400-\u9fff]{1,5}[都道府県省市州町村区郡](?![\u3400-\u9fff])"
 )
@@ -141,6 +142,15 @@ class Constraints:
             + (self.years is not None) + len(self.unknown)
         )  # fmt: skip
 
+    def describe(self) -> str:
+        """What is asked for, in the documents' own words: places, countries, fields, years."""
+        parts = [*self.japanese, *self.foreign, *self.unknown, *self.countries]
+        parts += [FIELD_NAMES.get(m, m) for m in self.fields]
+        if self.years is not None:
+            lo, hi = self.years
+            parts.append(str(lo) if lo == hi else f"{lo or ''}–{hi if hi < 9999 else ''}")
+        return "、".join(parts)
+
     def admits(self, row: Agreement, *, region: bool | None = None) -> bool:
         region = self.within if region is None else region
         if self.unknown:
@@ -176,6 +186,7 @@ class Selection:
         count: The question asks how many.
         cues: How many words of the question ask for a list or a count.
         unplaced: Places the question names that are on no card's side.
+        span: The first and last year of any agreement in the table.
     """
 
     constraints: Constraints
@@ -183,6 +194,7 @@ class Selection:
     count: bool
     cues: int
     unplaced: int
+    span: tuple[int, int] | None = None
 
 
 class AgreementTable:
@@ -202,6 +214,8 @@ class AgreementTable:
         self._japanese = set().union(*(name_components(r.japanese) for r in self.rows))
         self._japanese |= {p for r in self.rows for p in r.prefectures}
         self._foreign = set().union(*(name_components(r.foreign) for r in self.rows))
+        years = [r.year for r in self.rows if r.year is not None]
+        self.years = (min(years), max(years)) if years else None
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> AgreementTable:
@@ -240,25 +254,20 @@ class AgreementTable:
         return constraints, unplaced
 
     def _unknown(self, q: Question) -> tuple[str, ...]:
-        """Japanese-written place names (a run of kanji ending in 市, 県…) that no card
-        has, leaving out generic words (都市, 各県) and the names the question matched."""
-        text = q.lexical.split("\n")[-1] if q.lang == "zh" else q.text
+        """Place names written in kanji (a proper noun, then 市, 県…: 横浜市) that no
+        card has, besides the places and countries the question matched."""
         if q.lang == "en":
             return ()
-        generic = LEXICON.aggregate["generic_places"]
-        prefixes = LEXICON.offices["generic"]
+        text = q.lexical.split("\n")[-1] if q.lang == "zh" else q.text
         out = []
         for m in _PLACE_RUN.finditer(text):
             name = m.group(0)
             if name in self._japanese or name in self._foreign or name in PREFECTURES:
                 continue
-            if any(name.endswith(g) or name.startswith(g) for g in generic):
+            if any(name in p or p in name for p in q.places) or countries_named(name, "ja"):
                 continue
-            if name.startswith(prefixes) or countries_named(name, "ja"):
-                continue
-            if any(name in p or p in name for p in q.places):
-                continue
-            out.append(name)
+            if _proper_noun(name[:-1]):
+                out.append(name)
         return tuple(out)
 
     def select(self, q: Question, allows: Any = None) -> Selection:
@@ -275,7 +284,12 @@ class AgreementTable:
         chosen.sort(key=lambda r: (r.date_iso is None, r.date_iso or "", r.chunk_id))
         cues = cue_count(q.text, "all") + cue_count(q.text, "count")
         counts = cue_count(q.text, "count") > 0 or q.kind == "count"
-        return Selection(constraints, tuple(chosen), counts, cues, unplaced)
+        return Selection(constraints, tuple(chosen), counts, cues, unplaced, self.years)
+
+
+def _proper_noun(text: str) -> bool:
+    """``text`` holds a proper noun (unidic: 横浜 in 横浜市, not 見本 in 見本市)."""
+    return any(w.feature.pos2 == "固有名詞" for w in unidic_tagger()(text))
 
 
 def _within(q: Question, places: Sequence[str]) -> bool:

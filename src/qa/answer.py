@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,7 +207,7 @@ class Answerer:
         reading = None
         if hits and not _asks_nothing(q):
             reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
-        selection = self.listing(q, reading, filters)
+        selection = self.listing(q, reading, hits, filters)
         if selection is not None:
             return self._listed(question, q, selection, t0, t1)
         pick = reading.candidate if reading is not None else None
@@ -220,14 +221,18 @@ class Answerer:
         return Answer(question, text, abstained, citations, _timings(t0, t1))
 
     def listing(
-        self, q: Question, reading: Reading | None, filters: Filters | None = None
+        self,
+        q: Question,
+        reading: Reading | None,
+        hits: Sequence[Hit] = (),
+        filters: Filters | None = None,
     ) -> Selection | None:
         """The agreements ``q`` asks about, when a list answers it better than the reader."""
         if _asks_nothing(q):
             return None
         allows = None if filters is None else (lambda cid: filters.allows(self._chunks[cid]))
         selection = self.agreements.select(q, allows)
-        features = route_features(q, selection, reading)
+        features = route_features(q, selection, reading, hits)
         return selection if prefers_listing(self.reader.model, features) else None
 
     def _listed(
@@ -239,8 +244,9 @@ class Answerer:
             for rank, r in enumerate(rows, start=1)
         )
         text = listing_text(q, selection)
+        # Nothing matching is an abstention that says why (which conditions matched nothing).
         return Answer(
-            question, text, False, citations, _timings(t0, t1), items=rows, count=len(rows)
+            question, text, not rows, citations, _timings(t0, t1), items=rows, count=len(rows)
         )
 
     def _citations(
@@ -266,7 +272,7 @@ def listing_text(q: Question, selection: Selection) -> str:
     """A list of agreements in the question's language: how many, then each one."""
     words = LEXICON.listing[q.lang]
     if not selection.rows:
-        return words["none"]
+        return words["none"].format(conditions=selection.constraints.describe())
     side = selection.constraints.side
     items = words["separator"].join(_item_text(r, side) for r in selection.rows)
     return words["some"].format(n=len(selection.rows), items=items)

@@ -70,8 +70,8 @@ class EvalItem:
 
     ``count``, for a question over many agreements, is how many match: the
     answer must state that number (and hold every gold string, ``match: all``);
-    with ``count: 0`` and no gold strings, the question is answered by saying
-    that nothing matches, not by abstaining.
+    with ``count: 0`` and no gold strings, saying that nothing matches and
+    abstaining are both right.
     """
 
     id: str
@@ -295,6 +295,8 @@ def score_answer(
     if item.count is not None:
         contains = contains and states_count(folded, item.count)
     right = contains and not abstained and len(answer) <= limit
+    if item.count == 0:  # nothing matches: said so, or the documents do not say it
+        right = abstained or states_count(folded, 0)
     supported = right and any(relevant(text, item) for text in citations[:3])
     exact = not abstained and folded in golds
     f1 = 0.0 if abstained or not golds else max(_char_f1(folded, g) for g in golds)

@@ -13,11 +13,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from typing import Any
 
 from qa.textclean import normalize
 
-__all__ = ["FORMS", "JapaneseTokenizer", "TokenizerError", "normalize"]
+__all__ = ["FORMS", "JapaneseTokenizer", "TokenizerError", "normalize", "unidic_tagger"]
 
 #: ``surface``: the word as written; ``base``: its dictionary form as written
 #: (結ば → 結ぶ), which folds inflection but keeps kanji spellings of names.
@@ -32,6 +34,15 @@ _DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"
 
 class TokenizerError(RuntimeError):
     """fugashi or its dictionary is missing."""
+
+
+@functools.cache
+def unidic_tagger() -> Any:
+    """fugashi's tagger over unidic-lite, one per process (for POS, not for BM25)."""
+    import fugashi
+    import unidic_lite
+
+    return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
 
 
 class JapaneseTokenizer:

@@ -206,7 +206,7 @@ def _listing_html(answer: Answer) -> str:
     """A list answer: how many, then a table of the agreements, each with its source marker."""
     words = LEXICON.listing[detect_lang(unicodedata.normalize("NFKC", answer.question))]
     if not answer.items:
-        return f'<span class="qa-answer-text">{text_html(words["none"])}</span>'
+        return f'<span class="qa-answer-text">{text_html(answer.text)}</span>'
     head = words["some"].format(n=len(answer.items), items="").rstrip("：: ")
     rows = "".join(
         f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from functools import cache
 
 from qa.lexicon import LEXICON
+from qa.tokenize import unidic_tagger
 
 __all__ = ["EXTRACTORS", "extract"]
 
@@ -100,14 +100,6 @@ _JOINERS = frozenset({"の", "・", "－", "-", "ー", "&"})
 _LONGEST_PHRASE = 40
 
 
-@cache
-def _tagger():
-    import fugashi
-    import unidic_lite
-
-    return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
-
-
 def _noun_phrases(text: str) -> list[tuple[int, int]]:
     """Runs of nouns (unidic POS), joined by の or ・, and each part after a の.
 
@@ -116,7 +108,7 @@ def _noun_phrases(text: str) -> list[tuple[int, int]]:
     runs: list[list[tuple[int, int, bool]]] = []
     current: list[tuple[int, int, bool]] = []
     pos = 0
-    for word in _tagger()(text):
+    for word in unidic_tagger()(text):
         start = text.find(word.surface, pos)
         if start < 0:
             continue

@@ -48,6 +48,8 @@ class Group(NamedTuple):
 
 #: Span-probability thresholds tried: below it the whole unit is the answer.
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+#: No-answer margins tried: the best unit must outscore answering nothing by more.
+MARGINS = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 #: Right units per question whose spans are fitted on.
 SPAN_UNITS = 2
 
@@ -109,13 +111,13 @@ def build_route_groups(answerer, items: Sequence[EvalItem], progress=iter) -> li
 
     groups: list[Group] = []
     for item in progress(items):
-        q, _, reading = answerer.read(item.question)
+        q, hits, reading = answerer.read(item.question)
         said = reading.candidate.text if reading.candidate is not None else ABSTAIN[q.lang]
         reader_right = score_answer(item, said, reading.candidate is None, ()).right
         selection = answerer.agreements.select(q)
         listed = listing_text(q, selection)
-        list_right = score_answer(item, listed, False, ()).right
-        feats = route_features(q, selection, reading)
+        list_right = score_answer(item, listed, not selection.rows, ()).right
+        feats = route_features(q, selection, reading, hits)
         groups.append(Group([{}, feats], [reader_right, list_right], [said, listed], []))
     return groups
 
@@ -139,6 +141,25 @@ def _folds(groups: Sequence[Group], l2: float, folds: int):
 def cross_validate(groups: Sequence[Group], l2: float, part: str, folds: int = 5) -> float:
     """Mean held-out accuracy (a right candidate on top) over ``folds`` folds."""
     return float(np.mean([_accuracy(w, test, part) for w, test in _folds(groups, l2, folds)]))
+
+
+def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
+    """Held-out accuracy of each no-answer margin: the best unit answers only when it
+    outscores the no-answer candidate (last in each unit group) by more than the margin;
+    otherwise the reader abstains, which is right exactly for unanswerable questions."""
+    totals = dict.fromkeys(MARGINS, 0)
+    n = 0
+    for weights, test in _folds(groups, l2, folds):
+        model = ReaderModel({"unit": weights})
+        for g in test:
+            s = model.scores(g.features, "unit")
+            if len(s) < 2:
+                continue
+            best = int(np.argmax(s[:-1]))
+            n += 1
+            for m in MARGINS:
+                totals[m] += g.labels[best] if s[best] - s[-1] > m else g.labels[-1]
+    return {m: v / n for m, v in totals.items()} if n else {m: 0.0 for m in MARGINS}
 
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
@@ -205,9 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_threshold = choose_threshold(spans, chosen["span"], args.folds)
     threshold = max(by_threshold, key=lambda t: by_threshold[t])
     print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
+    by_margin = choose_margin(units, chosen["unit"], args.folds)
+    margin = max(by_margin, key=lambda m: (by_margin[m], -abs(m)))
+    print(f"no-answer margin {margin:g} ({by_margin})", file=sys.stderr)
     # Which answer, the reader's or a list of agreements: fitted on what the
     # reader just fitted answers.
-    answerer.reader.model = ReaderModel(weights, span_threshold=threshold)
+    answerer.reader.model = ReaderModel(weights, span_threshold=threshold, no_answer_margin=margin)
     routes = build_route_groups(
         answerer, items, lambda it: tqdm(it, desc="routes", file=sys.stderr)
     )
@@ -230,9 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cv_accuracy": cv,
         "groups": {"unit": usable, "span": len(spans), "route": len(decided)},
         "span_threshold_scores": {str(k): round(v, 4) for k, v in by_threshold.items()},
+        "no_answer_margin_scores": {str(k): round(v, 4) for k, v in by_margin.items()},
         "features": {part: len(w) for part, w in weights.items()},
     }
-    ReaderModel(weights, provenance, span_threshold=threshold).save(args.out)
+    ReaderModel(weights, provenance, threshold, margin).save(args.out)
     print(f"wrote the reader's weights to {args.out} (l2={chosen})", file=sys.stderr)
     return 0
 

@@ -49,11 +49,14 @@ class ReaderModel:
         provenance: What the weights were fitted on (data files, sizes, date, scores).
         span_threshold: The best span of a unit is the answer when its probability
             among the unit's spans reaches this; below it, the whole unit is.
+        no_answer_margin: The best unit answers only when it outscores the
+            no-answer candidate by more than this.
     """
 
     weights: dict[str, dict[str, float]]
     provenance: dict[str, Any] = field(default_factory=dict)
     span_threshold: float = 0.0
+    no_answer_margin: float = 0.0
 
     def scores(self, feats: Sequence[dict[str, float]], part: str) -> np.ndarray:
         """One score per feature dict, with the ``part`` (``unit`` or ``span``) weights."""
@@ -76,6 +79,7 @@ class ReaderModel:
             }
             provenance = dict(data.get("provenance", {}))
             threshold = float(data.get("span_threshold", 0.0))
+            margin = float(data.get("no_answer_margin", 0.0))
         except FileNotFoundError:
             raise WeightsError(
                 f"{path}: reader weights not found; write them with `python -m qa.reader.fit`"
@@ -85,7 +89,7 @@ class ReaderModel:
                 f"{path}: not a reader weights file ({exc}); "
                 "rewrite it with `python -m qa.reader.fit`"
             ) from None
-        return cls(weights, provenance, threshold)
+        return cls(weights, provenance, threshold, margin)
 
     def save(self, path: Path) -> None:
         """Write the weights atomically (a temporary file renamed over ``path``)."""
@@ -93,6 +97,7 @@ class ReaderModel:
         body = {
             "provenance": self.provenance,
             "span_threshold": self.span_threshold,
+            "no_answer_margin": self.no_answer_margin,
             "weights": {
                 part: dict(sorted(table.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
                 for part, table in self.weights.items()

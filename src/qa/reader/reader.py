@@ -247,7 +247,7 @@ class Reader:
         # offices, ordinals, years), if it outscores answering nothing.
         best, chosen = int(np.argmax(scores)), None
         for i in np.argsort(-scores, kind="stable"):
-            if scores[i] <= na_score:
+            if scores[i] <= na_score + self.model.no_answer_margin:
                 break
             if self._holds_named(v, units[i].chunk):
                 best = int(i)

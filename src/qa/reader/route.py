@@ -18,20 +18,29 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from qa.agreements import Selection, cue_count
 from qa.question import Question
 from qa.reader.model import ReaderModel
 from qa.reader.reader import Reading
+from qa.retrieval import Hit
 
 __all__ = ["prefers_listing", "route_features"]
 
 #: The reader's margin (best unit over no answer) is clipped to ± this.
 _MARGIN = 5.0
+#: Retrieved chunks looked at.
+_TOP = 5
 
 
-def route_features(q: Question, selection: Selection, reading: Reading | None) -> dict[str, float]:
-    """Features of answering ``q`` with ``selection``'s list rather than the reader's span."""
+def route_features(
+    q: Question, selection: Selection, reading: Reading | None, hits: Sequence[Hit] = ()
+) -> dict[str, float]:
+    """Features of answering ``q`` with ``selection``'s list rather than the reader's span.
+
+    ``hits`` are the retrieved chunks: whether search points at agreement cards
+    or at other passages (a brochure's section) says much of what is asked."""
     c = selection.constraints
     n = len(selection.rows)
     f: dict[str, float] = {
@@ -57,6 +66,12 @@ def route_features(q: Question, selection: Selection, reading: Reading | None) -
         "within": float(c.within),
         "side": float(c.side is not None),
     }
+    top = list(hits[:_TOP])
+    if top:
+        f["top_card"] = float(top[0].chunk.card is not None)
+        f["card_share"] = sum(h.chunk.card is not None for h in top) / len(top)
+    if c.years is not None and selection.span is not None:
+        f["years_outside"] = float(c.years[1] < selection.span[0] or c.years[0] > selection.span[1])
     cued = f["cue_all"] > 0 or f["cue_count"] > 0 or q.kind == "count"
     f["cued_many"] = float(cued and n >= 2)
     f["cued_none"] = float(cued and n == 0 and c.size > 0)
