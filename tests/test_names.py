@@ -62,6 +62,24 @@ def test_katakana_in_a_chinese_question_stays_chinese() -> None:
     assert detect_lang("川崎市とダナン市の覚書はいつ？") == "ja"
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("電話番号は？", "ja"),  # kanji and one kana: nothing Chinese-only
+        ("北京", "ja"),
+        ("クレア北京事務所", "ja"),
+        ("中国との提携件数", "ja"),  # 国 is written the same in both
+        ("北京事务所电话", "zh"),  # 务 and 话 are simplified forms only
+        ("广岛县", "zh"),
+        ("上海在哪", "zh"),  # a word only Chinese writes
+    ],
+)
+def test_short_kanji_questions_are_japanese_unless_something_is_only_chinese(
+    question: str, lang: str
+) -> None:
+    assert detect_lang(question) == lang
+
+
 def test_question_analysis_uses_the_name_index(names) -> None:
     q = analyze("静冈县与浙江省的医疗友好交流合作备忘录是哪一天签订的？", (), names)
     assert q.lang == "zh" and q.kind == "date"

@@ -39,6 +39,7 @@ class Lexicon:
             ``decade``.
         countries: Language → official country name → the other names for it.
         place_words: English word after a place name → the suffixes it means (city → 市).
+        zh_words: Words only Chinese writes (哪, 吗), for telling a kanji-only question's language.
         listing: Language → how a list of agreements is said (``some``, ``none``,
             ``separator``).
     """
@@ -58,6 +59,7 @@ class Lexicon:
     countries: dict[str, dict[str, tuple[str, ...]]]
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
+    zh_words: tuple[str, ...]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -84,6 +86,7 @@ def load() -> Lexicon:
         countries={lang: _words(t) for lang, t in data["countries"].items()},
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
+        zh_words=tuple(data["scripts"]["zh_words"]),
     )
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from qa.lexicon import LEXICON
 
-__all__ = ["NameIndex", "countries_named", "japanese_forms", "latin_key"]
+__all__ = ["NameIndex", "countries_named", "japanese_forms", "latin_key", "simplified_only"]
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SUFFIX = "都道府県省市州町村区郡"
@@ -76,6 +76,12 @@ def japanese_forms(text: str) -> str:
     """
     s2t, variants = _converters()
     return "".join(variants.get(ch, ch) for ch in s2t.convert(text))
+
+
+def simplified_only(text: str) -> bool:
+    """``text`` holds a character that only simplified Chinese writes: one whose
+    Japanese form differs (务 → 務, 县 → 県), unlike 国 or 広, which Japanese writes too."""
+    return any(japanese_forms(ch) != ch for ch in set(text) if _HAN.match(ch))
 
 
 def _syllables(text: str) -> list[str]:

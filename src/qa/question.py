@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import NameIndex, countries_named, japanese_forms
+from qa.names import NameIndex, countries_named, japanese_forms, simplified_only
 from qa.parse_survey import countries_in
 
 __all__ = [
@@ -102,19 +102,21 @@ def clean_question(text: str) -> str:
 
 
 def detect_lang(text: str) -> str:
-    """``en`` when Latin letters outnumber CJK characters, else ``ja`` with hiragana, else ``zh``.
-
-    Hiragana, not katakana, marks Japanese: a Chinese question may quote a
-    katakana name (岘港市（ダナン市）).
+    """``en`` when Latin letters outnumber CJK characters; else ``ja`` with any
+    hiragana; else ``zh`` when a character only Chinese writes (a simplified form
+    Japanese does not use: 务, 县, 话) or a Chinese-only word (哪, 吗) is there;
+    else ``ja``, this corpus's language, for kanji and katakana alone (電話番号は？,
+    北京). Katakana does not decide: a Chinese question may quote a katakana name
+    (岘港市（ダナン市）).
     """
     cjk = len(_KANA.findall(text)) + len(_HAN.findall(text))
     if len(re.findall(r"[A-Za-z]", text)) > cjk:
         return "en"
-    if len(_HIRAGANA.findall(text)) >= 2 or (_KANA.search(text) and not _HAN.search(text)):
+    if _HIRAGANA.search(text):
         return "ja"
-    if _HAN.search(text):
+    if _HAN.search(text) and (simplified_only(text) or any(w in text for w in LEXICON.zh_words)):
         return "zh"
-    return "en"
+    return "ja" if cjk else "en"
 
 
 def _kind(text: str, lang: str) -> str:
