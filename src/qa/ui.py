@@ -181,7 +181,8 @@ def reply_messages(
     sources = sources or {}
     note = _div("qa-note", f"絞り込み Filters: {text_html(restricted_to)}") if restricted_to else ""
     if answer.abstained:
-        note = _div("qa-note", text_html(_ABSTAIN_NOTE)) + note
+        if answer.citations:  # an empty list of agreements has no closest passages
+            note = _div("qa-note", text_html(_ABSTAIN_NOTE)) + note
         body = _div("qa-abstain", f"⚠ {text_html(answer.text)}{note}")
     elif answer.count is not None:
         body = _div(
