@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -36,12 +37,18 @@ from typing import Any
 
 from qa.lexicon import LEXICON
 
-__all__ = ["NameIndex", "countries_named", "japanese_forms", "latin_key", "simplified_only"]
+__all__ = [
+    "NameIndex", "countries_named", "japanese_forms", "latin_key", "simplified_only", "sound_key",
+]  # fmt: skip
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SUFFIX = "都道府県省市州町村区郡"
 #: Shortest Latin key matched: shorter romanisations collide with English words.
 _MIN_LATIN = 4
+#: Shortest sound matched for a katakana spelling (テンシン: tenshin).
+_MIN_SOUND = 5
+#: A run of katakana long enough to be a place name.
+_KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 #: English words that are also the romanisation of some place stem.
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
 
@@ -97,6 +104,7 @@ class NameIndex:
     latin: dict[str, frozenset[str]]
     names: frozenset[str]
     latin_pattern: re.Pattern[str] | None
+    sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(cls, names: Iterable[str]) -> NameIndex:
@@ -107,9 +115,15 @@ class NameIndex:
         return _build(frozenset(names))
 
     def find(self, text: str, lang: str) -> set[str]:
-        """Corpus names that ``text`` writes in Latin letters (``en``) or in Chinese (``zh``)."""
+        """Corpus names that ``text`` writes in Latin letters (``en``, or inside a
+        Japanese question: Sapporo市), in Chinese (``zh``) or in katakana (``ja``:
+        キタキュウシュウ is 北九州, テンシン 天津, シェンヤン 瀋陽 by its pinyin)."""
         found: set[str] = set()
-        if lang == "en" and self.latin_pattern is not None:
+        if lang == "ja":
+            found |= self._katakana(text)
+            if not re.search(r"[A-Za-z]{4,}", text):
+                return found
+        if lang in ("en", "ja") and self.latin_pattern is not None:
             probe = latin_key(text)
             for m in self.latin_pattern.finditer(probe):
                 names = self.latin[m.group(1)]
@@ -124,12 +138,35 @@ class NameIndex:
             found |= {n for n in self.names if n in forms}
         return found
 
+    def _katakana(self, text: str) -> set[str]:
+        found: set[str] = set()
+        for m in _KATAKANA_RUN.finditer(text):
+            if any(m.group(0) in n for n in self.names):
+                continue  # written as the corpus writes it: matched as such
+            names = self.sounds.get(sound_key(_romaji().romaji(m.group(0))), frozenset())
+            # キタキュウシュウ市 is 北九州市 where the corpus has it.
+            suffix = text[m.end() : m.end() + 1]
+            named = {n for n in names if suffix and suffix in _SUFFIX and n.endswith(suffix)}
+            found |= named or {n for n in names if not any(o != n and o in n for o in names)}
+        return found
+
+
+def sound_key(romaji: str) -> str:
+    """A name's sound, for matching a katakana spelling to its kanji: Latin letters
+    without spaces, long vowels folded, a final ng as n (shenyang ~ シェンヤン)."""
+    return latin_key(romaji).replace(" ", "").replace("ng", "n")
+
+
+@functools.cache
+def _romaji() -> Any:
+    import cutlet
+
+    return cutlet.Cutlet()
+
 
 @functools.lru_cache(maxsize=4)
 def _build(names: frozenset[str]) -> NameIndex:
-    import cutlet
-
-    romaji = cutlet.Cutlet()
+    romaji = _romaji()
     latin: dict[str, set[str]] = {}
     kept = {n for n in names if len(n) >= 2}
     for name in sorted(kept):
@@ -142,10 +179,15 @@ def _build(names: frozenset[str]) -> NameIndex:
                 latin.setdefault(key, set()).add(name)
     keys = sorted(latin, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
+    sounds: dict[str, set[str]] = {}
+    for key, found in latin.items():
+        if len(sound_key(key)) >= _MIN_SOUND:
+            sounds.setdefault(sound_key(key), set()).update(found)
     return NameIndex(
         latin={k: frozenset(v) for k, v in latin.items()},
         names=frozenset(kept),
         latin_pattern=pattern,
+        sounds={k: frozenset(v) for k, v in sounds.items()},
     )
 
 
