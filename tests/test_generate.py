@@ -286,10 +286,10 @@ def test_a_reply_that_fails_gives_the_extractive_answer(
 def test_a_slow_reply_times_out(
     server: ScriptedChatServer, answerer: Answerer, extractive: Answer
 ) -> None:
-    server.script(GOOD, delay=2.0)
-    started = time.perf_counter()
+    # The reply would come, and be used, after 5 s: that the extractive answer is kept
+    # with "timeout" shows the 1 s timeout fired, however loaded the machine is.
+    server.script(GOOD, delay=5.0)
     answer = _responder(answerer, server.url, timeout=1.0).answer(SHIZUOKA)
-    assert time.perf_counter() - started < 1.9
     assert (answer.generator, answer.fallback_reason) == ("extractive", "timeout")
     assert answer.text == extractive.text
     assert answer.timings_ms["generate"] >= 900
