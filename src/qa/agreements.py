@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -86,7 +87,8 @@ class Agreement:
         return asdict(self)
 
 
-def _entities(name: str, regions: Iterable[str] = ()) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _entities(name: str, regions: tuple[str, ...] = ()) -> frozenset[str]:
     """The bodies a side names, without the regions they lie in.
 
     Each listed name loses its leading region (its country, its prefecture); the
@@ -105,7 +107,7 @@ def _entities(name: str, regions: Iterable[str] = ()) -> set[str]:
         body = min(tails, key=len)
         stem = body.rstrip(_SUFFIXES)
         out |= {body, stem} if len(stem) >= 2 else {body}
-    return out
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -170,10 +172,15 @@ def _between(year: int, bounds: tuple[int, int]) -> bool:
     return bounds[0] <= year <= bounds[1]
 
 
-def _names(side: str, place: str, region: bool, regions: Iterable[str]) -> bool:
+def _names(side: str, place: str, region: bool, regions: tuple[str, ...]) -> bool:
     if place in _entities(side, regions):
         return True
-    return region and (place in name_components(side) or place in regions)
+    return region and (place in _components(side) or place in regions)
+
+
+@functools.lru_cache(maxsize=4096)
+def _components(name: str) -> frozenset[str]:
+    return frozenset(name_components(name))
 
 
 @dataclass(frozen=True)

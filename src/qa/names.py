@@ -203,10 +203,10 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
             if start >= 0:
                 hits.append((start, start + len(key) + 1, country))
     else:
-        for word, country in _world()["cjk"].items():
-            for m in re.finditer(re.escape(word), text):
-                if not _inside_katakana(text, m.start(), m.end()):
-                    hits.append((m.start(), m.end(), country))
+        world = _world()
+        for m in world["pattern"].finditer(text):
+            if not _inside_katakana(text, m.start(), m.end()):
+                hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
     kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
     return tuple(dict.fromkeys(c for _, _, c in sorted(kept)))
 
@@ -227,9 +227,10 @@ _HOME = "JP"
 
 
 @functools.cache
-def _world() -> dict[str, dict[str, str]]:
+def _world() -> dict[str, Any]:
     """Country names → the name to constrain by: ``en`` (Latin keys) and ``cjk``
-    (Japanese and simplified Chinese spellings)."""
+    (Japanese and simplified Chinese spellings), and ``pattern``, the ``cjk``
+    names longest first (印度尼西亚 before 印度)."""
     import gettext
 
     import pycountry
@@ -260,4 +261,5 @@ def _world() -> dict[str, dict[str, str]]:
     for lang in ("ja", "zh"):
         for official, words in LEXICON.countries[lang].items():
             cjk.update({w: official for w in (official, *words)})
-    return {"en": en, "cjk": cjk}
+    pattern = re.compile("|".join(map(re.escape, sorted(cjk, key=len, reverse=True))))
+    return {"en": en, "cjk": cjk, "pattern": pattern}
