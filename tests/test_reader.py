@@ -12,7 +12,7 @@ from qa.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.extract import extract
 from qa.reader.features import QuestionView, bigrams
-from qa.reader.fit import labels_for
+from qa.reader.fit import Group, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
 from qa.retrieval import Hit
 from qa.schema import Card, Chunk, Segment
@@ -144,8 +144,21 @@ def test_conditional_logit_learns_which_feature_marks_the_answer() -> None:
     assert int(np.argmax(model.scores(groups[0][0], "unit"))) == 0
 
 
+def test_no_answer_margin_is_chosen_by_held_out_accuracy() -> None:
+    # Answerable questions: the right unit has "a" and beats no-answer ("na") easily.
+    # Unanswerable ones: a wrong unit with "weak" scores barely above no-answer, so
+    # only a margin above that small gap makes the reader abstain on them.
+    answerable = Group([{"a": 1.0}, {"b": 1.0}, {"na": 1.0}], [True, False, False], [], [])
+    unanswerable = Group([{"weak": 1.0}, {"b": 1.0}, {"na": 1.0}], [False, False, True], [], [])
+    groups = [answerable, answerable, unanswerable, unanswerable] * 5  # both kinds per fold
+    scores = choose_margin(groups, l2=1.0, folds=2)
+    best = max(scores, key=lambda m: scores[m])
+    assert scores[best] == pytest.approx(1.0)
+    assert scores[max(scores)] < 1.0  # so wide a margin abstains on answerable ones too
+
+
 def test_weights_round_trip_and_bad_files(tmp_path) -> None:
-    model = ReaderModel({"unit": {"a": 1.5}, "span": {"b": -2.0}}, {"train": "x"})
+    model = ReaderModel({"unit": {"a": 1.5}, "span": {"b": -2.0}}, {"train": "x"}, 0.6, 0.25)
     path = tmp_path / "w.json"
     model.save(path)
     assert ReaderModel.load(path) == model

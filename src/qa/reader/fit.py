@@ -21,7 +21,7 @@ import argparse
 import datetime as dt
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -143,44 +143,55 @@ def cross_validate(groups: Sequence[Group], l2: float, part: str, folds: int = 5
     return float(np.mean([_accuracy(w, test, part) for w, test in _folds(groups, l2, folds)]))
 
 
+def _held_out(
+    groups: Sequence[Group],
+    l2: float,
+    folds: int,
+    part: str,
+    grid: Sequence[float],
+    outcome: Callable[[Group, np.ndarray, float], float],
+) -> dict[float, float]:
+    """Mean held-out ``outcome(group, scores, setting)`` of each setting of ``grid``."""
+    totals = dict.fromkeys(grid, 0.0)
+    n = 0
+    for weights, test in _folds(groups, l2, folds):
+        model = ReaderModel({part: weights})
+        for g in test:
+            if len(g.features) < 2:
+                continue
+            s = model.scores(g.features, part)
+            n += 1
+            for t in grid:
+                totals[t] += outcome(g, s, t)
+    return {t: v / n for t, v in totals.items()} if n else totals
+
+
 def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
     """Held-out accuracy of each no-answer margin: the best unit answers only when it
     outscores the no-answer candidate (last in each unit group) by more than the margin;
     otherwise the reader abstains, which is right exactly for unanswerable questions."""
-    totals = dict.fromkeys(MARGINS, 0)
-    n = 0
-    for weights, test in _folds(groups, l2, folds):
-        model = ReaderModel({"unit": weights})
-        for g in test:
-            s = model.scores(g.features, "unit")
-            if len(s) < 2:
-                continue
-            best = int(np.argmax(s[:-1]))
-            n += 1
-            for m in MARGINS:
-                totals[m] += g.labels[best] if s[best] - s[-1] > m else g.labels[-1]
-    return {m: v / n for m, v in totals.items()} if n else {m: 0.0 for m in MARGINS}
+
+    def outcome(g: Group, s: np.ndarray, margin: float) -> float:
+        best = int(np.argmax(s[:-1]))
+        return float(g.labels[best] if s[best] - s[-1] > margin else g.labels[-1])
+
+    return _held_out(groups, l2, folds, "unit", MARGINS, outcome)
 
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
     """Held-out score of each span threshold: the mean of lenient and short-span accuracy
     when the best span is kept only if its probability reaches the threshold (else the
     whole unit)."""
-    totals = dict.fromkeys(THRESHOLDS, 0.0)
-    n = 0
-    for weights, test in _folds(groups, l2, folds):
-        model = ReaderModel({"span": weights})
-        for g in test:
-            s = model.scores(g.features, "span")
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            best = int(np.argmax(s))
-            whole = max(range(len(g.texts)), key=lambda i: len(g.texts[i]))
-            n += 1
-            for t in THRESHOLDS:
-                i = best if p[best] >= t else whole
-                totals[t] += (g.lenient[i] + g.labels[i]) / 2
-    return {t: v / n for t, v in totals.items()} if n else totals
+
+    def outcome(g: Group, s: np.ndarray, threshold: float) -> float:
+        p = np.exp(s - s.max())
+        p /= p.sum()
+        best = int(np.argmax(s))
+        whole = max(range(len(g.texts)), key=lambda i: len(g.texts[i]))
+        i = best if p[best] >= threshold else whole
+        return (g.lenient[i] + g.labels[i]) / 2
+
+    return _held_out(groups, l2, folds, "span", THRESHOLDS, outcome)
 
 
 def _sha256(path: Path) -> str:
