@@ -71,6 +71,38 @@ def test_a_failed_save_leaves_the_old_index_untouched(engine, tmp_path: Path, mo
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
 
 
+def test_a_killed_build_s_leftovers_are_removed_by_the_next_save(engine, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "index"
+    # What a build killed mid-way leaves: its temporary folder (its builder gone) and
+    # the previous index it had moved aside.
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    killed = tmp_path / ".index.abc123"
+    killed.mkdir()
+    (killed / ".builder-pid").write_text(dead, encoding="utf-8")
+    (killed / "chunks.jsonl").write_text("{", encoding="utf-8")
+    (tmp_path / ".index.old").mkdir()
+    # A build still running in another process keeps its folder.
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        live = tmp_path / ".index.live99"
+        live.mkdir()
+        (live / ".builder-pid").write_text(str(running.pid), encoding="utf-8")
+        engine.index.save(target)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".index.live99", "index"]
+    finally:
+        running.kill()
+        running.wait()
+    Index.load(target)
+
+
 def _copy(engine, tmp_path: Path) -> Path:
     target = tmp_path / "index"
     shutil.copytree(engine.config.index_dir, target)

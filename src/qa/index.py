@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -40,6 +41,8 @@ _BM25 = "bm25"
 _DENSE = "dense.faiss"
 _UNITS = "units.npy"
 _MANIFEST = "manifest.json"
+#: In a folder being built: the pid of the process building it.
+_BUILDER = ".builder-pid"
 
 
 class QAIndexError(RuntimeError):
@@ -214,13 +217,16 @@ class Index:
         import faiss
 
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        (tmp / _BUILDER).write_text(str(os.getpid()), encoding="utf-8")
         try:
             _write_jsonl(tmp / _CHUNKS, (c.to_dict() for c in self.chunks))
             _write_jsonl(tmp / _PASSAGES, (asdict(p) for p in self.passages))
             self.bm25.save(str(tmp / _BM25), show_progress=False)
             faiss.write_index(self.dense, str(tmp / _DENSE))
             np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
+            (tmp / _BUILDER).unlink()
             files = {
                 str(f.relative_to(tmp)): _sha256(f) for f in sorted(tmp.rglob("*")) if f.is_file()
             }
@@ -322,3 +328,35 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Remove what a killed build left beside ``path``: ``.index.old`` and the
+    ``.index.XXXX`` folders whose builder process is gone (a live one's is kept).
+
+    Returns:
+        The folders removed.
+    """
+    removed = []
+    for leftover in sorted(path.parent.glob(f".{path.name}.*")):
+        if not leftover.is_dir() or _builder_alive(leftover):
+            continue
+        shutil.rmtree(leftover, ignore_errors=True)
+        removed.append(leftover)
+    return removed
+
+
+def _builder_alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / _BUILDER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
