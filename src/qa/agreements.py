@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qa.lexicon import LEXICON
-from qa.names import countries_named
+from qa.names import PLACE_SUFFIXES, countries_named
 from qa.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.question import NAME_SEPARATORS, Question, name_components, year_mentions
 from qa.schema import Card, Chunk
@@ -38,10 +38,9 @@ from qa.tokenize import unidic_tagger
 
 __all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count"]
 
-_SUFFIXES = "都道府県省市州町村区郡"
 #: A whole run of kanji (2–6) ending in a place suffix: maybe a place name.
 _PLACE_RUN = re.compile(
-    r"(?<![\u3400-\u9fff])[\u3400-\u9fff]{1,5}[都道府県省市州町村区郡](?![\u3400-\u9fff])"
+    rf"(?<![\u3400-\u9fff])[\u3400-\u9fff]{{1,5}}[{PLACE_SUFFIXES}](?![\u3400-\u9fff])"
 )
 #: How far (characters) a range word may stand from the year it bounds, per language.
 _NEAR = {"en": 12, "ja": 4, "zh": 4}
@@ -105,7 +104,7 @@ def _entities(name: str, regions: tuple[str, ...] = ()) -> frozenset[str]:
         if not tails:
             continue
         body = min(tails, key=len)
-        stem = body.rstrip(_SUFFIXES)
+        stem = body.rstrip(PLACE_SUFFIXES)
         out |= {body, stem} if len(stem) >= 2 else {body}
     return frozenset(out)
 
@@ -190,16 +189,12 @@ class Selection:
     Attributes:
         constraints: What was asked for.
         rows: The matching agreements, by date (undated last).
-        count: The question asks how many.
-        cues: How many words of the question ask for a list or a count.
         unplaced: Places the question names that are on no card's side.
         span: The first and last year of any agreement in the table.
     """
 
     constraints: Constraints
     rows: tuple[Agreement, ...]
-    count: bool
-    cues: int
     unplaced: int
     span: tuple[int, int] | None = None
 
@@ -289,9 +284,7 @@ class AgreementTable:
         if not chosen and not constraints.within and (constraints.japanese or constraints.foreign):
             chosen = [r for r in rows if constraints.admits(r, region=True)]
         chosen.sort(key=lambda r: (r.date_iso is None, r.date_iso or "", r.chunk_id))
-        cues = cue_count(q.text, "all") + cue_count(q.text, "count")
-        counts = cue_count(q.text, "count") > 0 or q.kind == "count"
-        return Selection(constraints, tuple(chosen), counts, cues, unplaced, self.years)
+        return Selection(constraints, tuple(chosen), unplaced, self.years)
 
 
 def _proper_noun(text: str) -> bool:

@@ -239,9 +239,9 @@ class Answerer:
         self, question: str, q: Question, selection: Selection, t0: float, t1: float
     ) -> Answer:
         rows = selection.rows
+        cards = [self._chunks[r.chunk_id] for r in rows]
         citations = tuple(
-            _citation(rank, self._chunks[r.chunk_id], _title_span(self._chunks[r.chunk_id]), 0.0)
-            for rank, r in enumerate(rows, start=1)
+            _citation(rank, card, _title_span(card), 0.0) for rank, card in enumerate(cards, 1)
         )
         text = listing_text(q, selection)
         # Nothing matching is an abstention that says why (which conditions matched nothing).

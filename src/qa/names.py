@@ -38,11 +38,13 @@ from typing import Any
 from qa.lexicon import LEXICON
 
 __all__ = [
-    "NameIndex", "countries_named", "japanese_forms", "latin_key", "simplified_only", "sound_key",
+    "PLACE_SUFFIXES", "NameIndex", "countries_named", "japanese_forms", "latin_key",
+    "simplified_only", "sound_key",
 ]  # fmt: skip
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_SUFFIX = "都道府県省市州町村区郡"
+#: The suffixes that end a place name (静岡県, 浙江省, 北九州市, 天台県…).
+PLACE_SUFFIXES = "都道府県省市州町村区郡"
 #: Shortest Latin key matched: shorter romanisations collide with English words.
 _MIN_LATIN = 4
 #: Shortest sound matched for a katakana spelling (テンシン: tenshin).
@@ -146,7 +148,7 @@ class NameIndex:
             names = self.sounds.get(sound_key(_romaji().romaji(m.group(0))), frozenset())
             # キタキュウシュウ市 is 北九州市 where the corpus has it.
             suffix = text[m.end() : m.end() + 1]
-            named = {n for n in names if suffix and suffix in _SUFFIX and n.endswith(suffix)}
+            named = {n for n in names if suffix and suffix in PLACE_SUFFIXES and n.endswith(suffix)}
             found |= named or {n for n in names if not any(o != n and o in n for o in names)}
         return found
 
@@ -170,7 +172,7 @@ def _build(names: frozenset[str]) -> NameIndex:
     latin: dict[str, set[str]] = {}
     kept = {n for n in names if len(n) >= 2}
     for name in sorted(kept):
-        stem = name.rstrip(_SUFFIX) if len(name.rstrip(_SUFFIX)) >= 2 else name
+        stem = name.rstrip(PLACE_SUFFIXES) if len(name.rstrip(PLACE_SUFFIXES)) >= 2 else name
         keys = {latin_key(romaji.romaji(stem)), latin_key(romaji.romaji(name))}
         if all(_HAN.match(ch) for ch in stem):
             keys.add(latin_key(" ".join(_syllables(stem)).replace(" ", "")))

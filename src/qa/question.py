@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import NameIndex, countries_named, japanese_forms, simplified_only
+from qa.names import PLACE_SUFFIXES, NameIndex, countries_named, japanese_forms, simplified_only
 from qa.parse_survey import countries_in
 
 __all__ = [
@@ -40,10 +40,9 @@ KINDS = (
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-#: A place name ends in an administrative suffix.
 #: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
 NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
-_SUFFIXES = "都道府県省市州町村区郡"
+#: A place name ends in an administrative suffix.
 _COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
@@ -138,7 +137,7 @@ def name_components(name: str) -> set[str]:
     out: set[str] = set()
     for part in NAME_SEPARATORS.split(name):
         part = part.lstrip("ー－-")  # a dash left over from "foreign－Japanese"
-        if len(part.rstrip(_SUFFIXES)) < 1 or len(part) < 2:
+        if len(part.rstrip(PLACE_SUFFIXES)) < 1 or len(part) < 2:
             continue
         out.add(part)
         for country in countries_in(part):
@@ -147,12 +146,12 @@ def name_components(name: str) -> set[str]:
         for m in _COMPONENT.finditer(part):
             comp = part[pos : m.end()] if pos == m.start() else m.group(0)
             pos = m.end()
-            stem = comp.rstrip(_SUFFIXES)
+            stem = comp.rstrip(PLACE_SUFFIXES)
             if len(comp) >= 2 and stem:
                 out.add(comp)
                 if len(stem) >= 2:
                     out.add(stem)
-        if len(part) >= 2 and part.rstrip(_SUFFIXES):
+        if len(part) >= 2 and part.rstrip(PLACE_SUFFIXES):
             out.add(part)
     return out
 

@@ -204,10 +204,9 @@ def reply_messages(
 
 
 def _listing_html(answer: Answer) -> str:
-    """A list answer: how many, then a table of the agreements, each with its source marker."""
+    """A list answer: how many, then a table of the agreements, each with its source marker.
+    (An empty list is an abstention, shown as one.)"""
     words = LEXICON.listing[detect_lang(unicodedata.normalize("NFKC", answer.question))]
-    if not answer.items:
-        return f'<span class="qa-answer-text">{text_html(answer.text)}</span>'
     head = words["some"].format(n=len(answer.items), items="").rstrip("：: ")
     rows = "".join(
         f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"
