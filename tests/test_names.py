@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from qa.names import NameIndex, countries_named, japanese_forms, latin_key
+from qa.names import NameIndex, countries_named, latin_key
 from qa.question import analyze, detect_lang
+from qa.scripts import japanese_forms
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +94,98 @@ def test_question_analysis_uses_the_name_index(names) -> None:
     assert "静岡県" in q.lexical
     q = analyze("Which education agreement did Shizuoka sign in FY2012?", (), names)
     assert q.years == (2012,) and q.topics == ("①",)
+
+
+# Names typed by ear (#14): small hand-built indexes with hand-worked answers.
+
+
+@pytest.fixture(scope="module")
+def small() -> NameIndex:
+    return NameIndex.build(
+        ["原州市", "原州", "釜山広域市", "釜山", "平澤市", "平澤", "天津市", "天津",
+         "ポートランド市", "ポートランド", "サハリン州", "サハリン", "長沙市", "長沙"],
+        korean=["原州市", "原州", "釜山広域市", "釜山", "平澤市", "平澤"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # A Korean place in katakana meets its hanja by the Korean reading (wonju).
+        ("ウォンジュ市との提携は？", "ja", {"原州市"}),
+        # The Korean reading, with the vowel Japanese adds (ピョンテク pyonteku ~ pyeongtaek).
+        ("ピョンテクとの交流", "ja", {"平澤"}),
+        # 広域市 is a suffix: プサン is 釜山.
+        ("プサンとの協定", "ja", {"釜山"}),
+        # The older romanisation of the same sound.
+        ("Which cities signed with Pusan?", "en", {"釜山"}),
+        # An English spelling read into katakana.
+        ("When did Portland sign?", "en", {"ポートランド"}),
+        # pinyin from the simplified form (长沙 changsha, not the Japanese form's zhangsha).
+        ("Exchanges with Changsha", "en", {"長沙"}),
+        # Simplified Chinese compared in simplified forms: 平泽 is 平澤.
+        ("与平泽市的交流", "zh", {"平澤市", "平澤"}),
+    ],
+)
+def test_names_typed_by_ear_meet_the_written_name(small, question, lang, expected) -> None:
+    assert small.find(question, lang) == expected
+
+
+def test_korean_reading_only_for_korean_places(small) -> None:
+    # 天津 is Chinese: heard by tenshin and tianjin, never by its Korean reading (cheonjin).
+    assert small.find("チョンジンとの交流", "ja") == set()
+    assert small.find("テンシンとの交流", "ja") == {"天津"}
+
+
+def test_a_name_the_corpus_lacks_matches_nothing_and_is_unheard(small) -> None:
+    assert small.find("ボストン市との提携は？", "ja") == set()
+    assert small.unheard("ボストン市との提携は？") == ("ボストン",)
+    # A heard name is not unheard; a word is no name at all.
+    assert small.unheard("ウォンジュ市のメールアドレス") == ()
+
+
+def test_a_katakana_name_inside_a_longer_one_is_not_named(small) -> None:
+    q = analyze("ユジノサハリンスクとの交流は？", ["サハリン"], small)
+    assert "サハリン" not in q.places
+    assert analyze("サハリン州との交流は？", ["サハリン"], small).places == ("サハリン",)
+
+
+def test_heard_ranks_candidates_with_a_confidence(small) -> None:
+    heard = small.heard("ウォンジュ")
+    assert heard[0].names == {"原州市", "原州"} and heard[0].confidence == 1.0
+    assert all(a.confidence >= b.confidence for a, b in itertools.pairwise(heard))
+
+
+# The corpus's own names against spellings users type, written from the cards by
+# a helper who did not see this code (tests/data/spellings.tsv, 392 places and
+# 25 places the corpus lacks). The target is 0.95 resolved and no name
+# for a place the corpus lacks; these floors are what the matcher reaches now.
+SPELLINGS_RESOLVED = 0.64
+SPELLINGS_WRONG_FIRST = 8
+SPELLINGS_NEGATIVES_NAMED = 1
+
+
+def test_spelling_table(names) -> None:
+    import csv
+    from pathlib import Path
+
+    from qa.question import name_components
+
+    path = Path(__file__).parent / "data" / "spellings.tsv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t"))
+    frame = {"ja": "{}との交流について", "en": "Exchanges with {}?", "zh": "与{}的交流"}
+    resolved = wrong = negatives = total = 0
+    for row in rows:
+        found = names.find(frame[row["lang"]].format(row["typed"]), row["lang"])
+        if row["corpus_name"] == "-":
+            negatives += bool(found)
+            continue
+        total += 1
+        want = name_components(row["corpus_name"]) | {row["corpus_name"]}
+        hit = any(f in want or f in row["corpus_name"] for f in found)
+        resolved += hit
+        wrong += bool(found) and not hit
+    assert total >= 60
+    assert resolved / total >= SPELLINGS_RESOLVED
+    assert wrong <= SPELLINGS_WRONG_FIRST
+    assert negatives <= SPELLINGS_NEGATIVES_NAMED

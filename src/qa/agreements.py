@@ -238,7 +238,8 @@ class AgreementTable:
                 foreign.append(place)
             else:
                 unplaced += 1
-        unknown = self._unknown(q)
+        # A katakana name no card has, as written or by sound (ボストン), is unknown too.
+        unknown = (*self._unknown(q), *q.unheard)
         unplaced += len(unknown)
         side = q.side
         if side is None and bool(japanese) != bool(foreign or q.countries):

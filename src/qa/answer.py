@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.agreements import Agreement, AgreementTable, Selection
+from qa.gazetteer import Gazetteer
 from qa.lexicon import LEXICON
-from qa.names import NameIndex
-from qa.question import Question, analyze, name_components
+from qa.question import Question, analyze
 from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_features
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Chunk
@@ -42,8 +42,6 @@ ABSTAIN = {
     "en": "The documents do not say.",
     "zh": "资料中没有记载。",
 }
-#: Places in the brochures' running text (福建省, アモイ市), for cross-script matching.
-_SECTION_PLACE = re.compile(r"(?<![各本当同全両])(?!ー)[\u4e00-\u9fffァ-ヶー]{2,5}?(?:省|市|県|州)")
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -149,18 +147,9 @@ class Answerer:
         self.retriever = retriever
         self.mode = mode
         chunks = retriever.index.chunks
-        names: set[str] = set()
-        for chunk in chunks:
-            if chunk.card is not None:
-                names |= name_components(chunk.card.japanese) | name_components(chunk.card.foreign)
-        self._names = frozenset(names)
-        places = {
-            m.group(0)
-            for c in chunks
-            if c.kind == "section"
-            for m in _SECTION_PLACE.finditer(fold_nfkc(c.text))
-        }
-        self._name_index = NameIndex.build(names | places)
+        gazetteer = Gazetteer.from_chunks(chunks)
+        self._names = gazetteer.names
+        self._name_index = gazetteer.index
         #: Each document's title and edition, which name the year it covers (FY2021, 2018).
         editions = {
             doc: fold_nfkc(f"{meta.get('title', '')} {meta.get('edition', '')}")

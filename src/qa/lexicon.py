@@ -39,6 +39,11 @@ class Lexicon:
             ``decade``.
         countries: Language → official country name → the other names for it.
         place_words: English word after a place name → the suffixes it means (city → 市).
+        sound_folds: Ordered (from, to) pairs that fold a romanised name into its
+            sound skeleton (``sounds.skeleton``).
+        korean: Country names whose places get a Korean reading.
+        long_suffixes: Suffixes longer than a character that end a place name
+            (広域市), longest first.
         zh_words: Words only Chinese writes (哪, 吗), for telling a kanji-only question's language.
         listing: Language → how a list of agreements is said (``some``, ``none``,
             ``separator``).
@@ -60,6 +65,9 @@ class Lexicon:
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
     zh_words: tuple[str, ...]
+    sound_folds: tuple[tuple[str, str], ...]
+    korean: tuple[str, ...]
+    long_suffixes: tuple[str, ...]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -87,6 +95,9 @@ def load() -> Lexicon:
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
         zh_words=tuple(data["scripts"]["zh_words"]),
+        sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
+        korean=tuple(data["sounds"]["korean"]),
+        long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
     )
 
 

@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import PLACE_SUFFIXES, NameIndex, countries_named, japanese_forms, simplified_only
+from qa.names import PLACE_SUFFIXES, NameIndex, countries_named, inside_katakana, place_stem
 from qa.parse_survey import countries_in
+from qa.scripts import HAN, japanese_forms, simplified_only
 
 __all__ = [
     "KINDS",
@@ -39,7 +40,6 @@ KINDS = (
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 #: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
 NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
 #: A place name ends in an administrative suffix.
@@ -66,6 +66,7 @@ class Question:
         order: ``earliest`` or ``latest`` when it compares agreements by date.
         lexical: The text to match against the documents' words: the question,
             and for Chinese also in Japanese character forms (绵阳 → 綿陽).
+        unheard: Katakana names no corpus name is, as written or by sound (ボストン).
     """
 
     text: str
@@ -78,6 +79,7 @@ class Question:
     side: str | None = None
     order: str | None = None
     lexical: str = ""
+    unheard: tuple[str, ...] = ()
 
 
 #: Longest question read (characters); longer ones are refused, not cut.
@@ -108,12 +110,12 @@ def detect_lang(text: str) -> str:
     北京). Katakana does not decide: a Chinese question may quote a katakana name
     (岘港市（ダナン市）).
     """
-    cjk = len(_KANA.findall(text)) + len(_HAN.findall(text))
+    cjk = len(_KANA.findall(text)) + len(HAN.findall(text))
     if len(re.findall(r"[A-Za-z]", text)) > cjk:
         return "en"
     if _HIRAGANA.search(text):
         return "ja"
-    if _HAN.search(text) and (simplified_only(text) or any(w in text for w in LEXICON.zh_words)):
+    if HAN.search(text) and (simplified_only(text) or any(w in text for w in LEXICON.zh_words)):
         return "zh"
     return "ja" if cjk else "en"
 
@@ -146,7 +148,7 @@ def name_components(name: str) -> set[str]:
         for m in _COMPONENT.finditer(part):
             comp = part[pos : m.end()] if pos == m.start() else m.group(0)
             pos = m.end()
-            stem = comp.rstrip(PLACE_SUFFIXES)
+            stem = place_stem(comp)
             if len(comp) >= 2 and stem:
                 out.add(comp)
                 if len(stem) >= 2:
@@ -192,6 +194,17 @@ def _cue(text: str, cues: dict[str, tuple[str, ...]]) -> str | None:
     return next((k for k, words in cues.items() if any(_has(text, w) for w in words)), None)
 
 
+def _written(name: str, text: str) -> bool:
+    """``name`` is in ``text``, not as part of a longer katakana word (サハリン is not
+    named by ユジノサハリンスク)."""
+    start = text.find(name)
+    while start >= 0:
+        if not inside_katakana(text, start, start + len(name)):
+            return True
+        start = text.find(name, start + 1)
+    return False
+
+
 def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None = None) -> Question:
     """Analyze ``text``.
 
@@ -204,7 +217,7 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None =
     folded = unicodedata.normalize("NFKC", text or "").strip()
     lang = detect_lang(folded)
     lexical = f"{folded}\n{japanese_forms(folded)}" if lang == "zh" else folded
-    found = {n for n in names if n and len(n) >= 2 and n in lexical}
+    found = {n for n in names if n and len(n) >= 2 and _written(n, lexical)}
     if name_index is not None:
         found |= name_index.find(folded, lang)
     places = sorted(found, key=lambda n: (-len(n), lexical.find(n)))
@@ -224,4 +237,5 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None =
         side=_cue(folded, LEXICON.sides),
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,
+        unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
     )

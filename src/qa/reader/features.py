@@ -34,6 +34,7 @@ __all__ = [
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
 #: A place-like word of a Japanese question (checked against the corpus).
+_KATAKANA = re.compile(r"[ァ-ヶ]")
 _PLACE_TOKEN = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,}?(?:県|省|市|州|町|村|道|区)")
 _OFFICE = re.compile(
     r"[\u4e00-\u9fffァ-ヶー・]{2,}?(?:"
@@ -122,12 +123,16 @@ class QuestionView:
         parts = {p for p, words in LEXICON.parts.items() if any(w.lower() in text for w in words)}
         marks = [m for y in q.years for m in _year_marks(y)]
         ordinals = [a or b for a, b in _ORDINAL.findall(q.text)]
-        unknown = 0
+        unknown = sum(1 for t in q.unheard if t not in corpus)
         if q.lang == "ja":
-            unknown = sum(
+            # Kanji ones here: a katakana one is unknown when no name sounds like it.
+            unknown += sum(
                 1
                 for t in _PLACE_TOKEN.findall(q.text)
-                if len(t) >= 3 and not t.endswith("都市") and t not in corpus
+                if len(t) >= 3
+                and not t.endswith("都市")
+                and t not in corpus
+                and not _KATAKANA.search(t)
             )
         offices = [
             o

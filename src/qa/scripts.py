@@ -1,0 +1,67 @@
+"""Character forms across the scripts users write: simplified Chinese and Japanese.
+
+OpenCC's simplified ↔ traditional tables and its traditional → Japanese
+(shinjitai) variants, used both ways.
+
+Example:
+    >>> japanese_forms("静冈县与绵阳市")
+    '静岡県与綿陽市'
+    >>> simplified_forms("長沙")
+    '长沙'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HAN", "japanese_forms", "simplified_forms", "simplified_only"]
+
+#: One Han character (CJK unified ideographs and extension A).
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@functools.cache
+def _converters() -> tuple[Any, dict[str, str]]:
+    import opencc
+
+    variants = Path(opencc.__file__).parent / "dictionary" / "JPVariants.txt"
+    table: dict[str, str] = {}
+    for line in variants.read_text(encoding="utf-8").splitlines():
+        traditional, _, japanese = line.partition("\t")
+        if len(traditional) == 1 and japanese:
+            table[traditional] = japanese.split()[0]
+    return opencc.OpenCC("s2t"), table
+
+
+@functools.cache
+def _simplifier() -> tuple[Any, dict[str, str]]:
+    import opencc
+
+    _, variants = _converters()
+    return opencc.OpenCC("t2s"), {jp: t for t, jp in variants.items()}
+
+
+def simplified_forms(text: str) -> str:
+    """Japanese character forms in simplified Chinese: 長沙 → 长沙, 静岡県 → 静冈县
+    (the inverse of :func:`japanese_forms`)."""
+    t2s, traditional = _simplifier()
+    return t2s.convert("".join(traditional.get(ch, ch) for ch in text))
+
+
+def japanese_forms(text: str) -> str:
+    """Simplified Chinese in Japanese character forms: 绵阳 → 綿陽, 静冈县 → 静岡県.
+
+    OpenCC's simplified → traditional table, then its traditional → Japanese
+    (shinjitai) variants.
+    """
+    s2t, variants = _converters()
+    return "".join(variants.get(ch, ch) for ch in s2t.convert(text))
+
+
+def simplified_only(text: str) -> bool:
+    """``text`` holds a character that only simplified Chinese writes: one whose
+    Japanese form differs (务 → 務, 县 → 県), unlike 国 or 広, which Japanese writes too."""
+    return any(japanese_forms(ch) != ch for ch in set(text) if HAN.match(ch))
