@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qa import serve_guard
 from qa.answer import Answer, Answerer, Citation
 from qa.corpus import load_corpus
 from qa.generate import EXTRACTIVE, LLM, Responder
@@ -525,6 +526,7 @@ def launch(
     port: int = 7860,
     block: bool = True,
     quiet: bool = False,
+    allowed_hosts: Sequence[str] = (),
 ) -> str:
     """Serve ``app`` on ``host:port`` (no public share link); returns its URL.
 
@@ -534,6 +536,8 @@ def launch(
         port: Port to listen on.
         block: Serve until Ctrl-C; otherwise return at once (stop with ``app.close()``).
         quiet: Do not print the URL.
+        allowed_hosts: ``Host`` names accepted besides loopback and ``host``
+            (see :mod:`qa.serve_guard`, which also refuses uploads and large bodies).
 
     Raises:
         OSError: The address cannot be listened on.
@@ -546,6 +550,9 @@ def launch(
         prevent_thread_lock=True,
         quiet=True,
         ssr_mode=False,
+        max_file_size=0,
+        num_workers=0,  # no static file workers: every request passes the guard
+        app_kwargs=serve_guard.app_kwargs(host, allowed_hosts),
         theme=gr.themes.Default(),
         css=_CSS,
     )
