@@ -1,6 +1,6 @@
-"""``qa serve`` as an attacker on the same machine meets it (#17 items 3, 4 and 5): a real
-server in a subprocess on a free loopback port, sent oversized bodies, uploads and foreign
-Host headers."""
+"""``qa serve`` as an attacker on the same machine meets it (#17 items 3, 4, 5 and 12):
+a real server in a subprocess on a free loopback port, sent oversized bodies, uploads,
+foreign Host headers and malformed ``/ask`` arguments."""
 
 from __future__ import annotations
 
@@ -214,3 +214,99 @@ def test_allowed_hosts_are_loopback_the_bound_address_and_the_extra_names() -> N
         "192.168.1.5",
         "qa.example.org",
     ]
+
+
+# --- 12. /ask and chat inputs ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(served: Served):
+    from gradio_client import Client
+
+    client = Client(served.url, verbose=False)
+    yield client
+    client.close()
+
+
+def _assert_short_log(text: str) -> None:
+    assert "Traceback" not in text, text[:2000]
+    assert all(len(line) <= 400 for line in text.splitlines()), max(text.splitlines(), key=len)
+
+
+def test_ask_still_answers_through_the_guard(client) -> None:
+    record = client.predict(question=SHIZUOKA, api_name="/ask")
+    assert SHIZUOKA_DATE in record["answer"]
+
+
+def test_ask_refuses_arguments_that_are_not_text_with_a_message(client, served: Served) -> None:
+    from gradio_client.exceptions import AppError
+
+    start = served.log_size()
+    cases = [
+        ({"question": 5}, "question must be text, not a number"),
+        ({"question": {SHIZUOKA: 1}}, "question must be text, not an object"),
+        ({"question": [SHIZUOKA]}, "question must be text, not a list"),
+        ({"question": SHIZUOKA, "document": 2}, "document must be text, not a number"),
+        ({"question": SHIZUOKA, "country": "x" * 5000}, "country is 5,000 characters"),
+        ({"question": "あ" * 5000}, "at most 2,000 are read"),
+    ]
+    for arguments, message in cases:
+        with pytest.raises(AppError, match=message):
+            client.predict(**arguments, api_name="/ask")
+    log = served.log_since(start)
+    _assert_short_log(log)
+    assert log.count("refused /ask: ") == len(cases)
+
+
+def _call_ask(served: Served, data: list) -> str:
+    """POST /gradio_api/call/ask, the way curl would; the event stream of its result."""
+    response = httpx.post(served.url + "gradio_api/call/ask", json={"data": data})
+    response.raise_for_status()
+    event = response.json()["event_id"]
+    result = httpx.get(served.url + f"gradio_api/call/ask/{event}", timeout=REPLY_TIMEOUT)
+    return result.text
+
+
+def test_ask_with_missing_or_file_shaped_arguments_says_why(served: Served) -> None:
+    start = served.log_size()
+    missing = _call_ask(served, [])
+    assert "event: error" in missing and "needed: 4, got: 0" in missing
+    file_shaped = {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}
+    refused = _call_ask(served, [file_shaped, "", "", ""])
+    assert "event: error" in refused and "not uploaded by a user" in refused
+    assert '"error": null' not in missing + refused
+    _assert_short_log(served.log_since(start))
+
+
+def test_the_unqueued_run_route_is_closed_not_a_500(served: Served) -> None:
+    response = httpx.post(served.url + "gradio_api/run/ask", json={"data": [""]})
+    assert response.status_code == 404, response.status_code
+    assert "join the queue" in response.json()["detail"]
+
+
+def test_a_chat_history_sent_by_a_client_is_not_used(served: Served) -> None:
+    """The chat's history is the session's, on the server: 20,000 messages a client sends
+    as the chat's value are not read, so they neither fail nor show."""
+    start = served.log_size()
+    config = httpx.get(served.url + "config").json()
+    take = next(d for d in config["dependencies"] if d["api_name"] == "take")
+    history = [{"role": "user", "content": "x"}] * 20_000
+    body = {
+        "data": [SHIZUOKA, history],
+        "fn_index": take["id"],
+        "session_hash": "s17history",
+        "event_data": None,
+        "trigger_id": take["targets"][0][0],
+    }
+    response = httpx.post(served.url + "gradio_api/queue/join", json=body)
+    assert response.status_code == 200, response.text
+    with httpx.stream(
+        "GET",
+        served.url + "gradio_api/queue/data",
+        params={"session_hash": "s17history"},
+        timeout=REPLY_TIMEOUT,
+    ) as stream:
+        completed = next(line for line in stream.iter_lines() if "process_completed" in line)
+    assert '"success":true' in completed, completed[:500]
+    assert completed.count('"role":"user"') == 1  # the question only
+    _assert_short_log(served.log_since(start))

@@ -45,7 +45,8 @@ __all__ = [
     "guard",
 ]
 
-#: Largest request body accepted (bytes): a question is at most 2,000 characters.
+#: Largest request body accepted (bytes): a question is at most 2,000 characters, and
+#: the chat's history stays on the server (:mod:`qa.chat_input`), never sent back.
 MAX_BODY_BYTES = 1024 * 1024
 #: Names that always reach the server: it is always reachable on loopback.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")

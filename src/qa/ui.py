@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa import serve_guard
 from qa.answer import Answer, Answerer, Citation
+from qa.chat_input import ask_arguments, blocks_class, refusal, trim_history
 from qa.corpus import load_corpus
 from qa.generate import EXTRACTIVE, LLM, Responder
 from qa.lexicon import LEXICON
@@ -384,24 +385,27 @@ def create_app(
     service = ChatService(answerer, k=k or default_k, documents=documents or (), llm=llm)
     workers = 1 if llm is None else LLM_WORKERS
 
-    def take(message: str, history: list[dict]) -> tuple[str, list[dict], str]:
-        """Show the user's message at once (escaped) and hand the question on."""
+    def take(message: str, history: list[dict]) -> tuple[str, list[dict], list[dict], str]:
+        """Show the user's message at once (escaped) and hand the question on.
+        (``history`` is the session's, kept on the server: a client cannot send one.)"""
         try:
             question = clean_question(message)
         except ValueError as exc:
             if not (message or "").strip():
-                return "", history, ""
+                return "", history, history, ""
             raise gr.Error(html.escape(str(exc)), print_exception=False) from None
-        return "", [*history, {"role": "user", "content": text_html(question)}], question
+        shown = [*history, {"role": "user", "content": text_html(question)}]
+        return "", shown, shown, question
 
     def respond(
         question: str, history: list[dict], document: str, field: str, country: str
-    ) -> list[dict]:
+    ) -> tuple[list[dict], list[dict]]:
         if not question:
-            return history
+            return history, history
         chosen = {"document": document, "field": field, "country": country}
         answer = service.answer(question, **chosen)
-        return [*history, *service.messages(answer, **chosen)]
+        shown = trim_history([*history, *service.messages(answer, **chosen)])
+        return shown, shown
 
     def ask(
         question: str, document: str = "", field: str = "", country: str = ""
@@ -420,12 +424,13 @@ def create_app(
             "span", "source_span", "score"}], "timings_ms"}
         """
         try:
+            question, document, field, country = ask_arguments(question, document, field, country)
             answer = service.answer(question, document=document, field=field, country=country)
         except ValueError as exc:
-            raise gr.Error(html.escape(str(exc)), print_exception=False) from None
+            raise refusal(f"/{API_NAME}", exc) from None
         return service.record(answer)
 
-    with gr.Blocks(title="qa — 自治体の国際交流資料 Q&A", analytics_enabled=False) as app:
+    with blocks_class()(title="qa — 自治体の国際交流資料 Q&A", analytics_enabled=False) as app:
         gr.Markdown(
             "## 自治体の国際交流 — 資料に基づく Q&A\n"
             "CLAIR と外務省の5つの公開資料から、短い答えをその出典とともに返します。"
@@ -485,25 +490,26 @@ def create_app(
                     elem_id="qa-filter-country",
                 )
         pending = gr.State("")
+        history = gr.State([])
         # Enter, the send button, or a click on an example: the question shows at once
         # (no queue), then waits its turn for the one answering worker.
         for trigger in (textbox.submit, shown.load_input_event.then):
             trigger(
                 take,
-                [textbox, chatbot],
-                [textbox, chatbot, pending],
+                [textbox, history],
+                [textbox, chatbot, history, pending],
                 queue=False,
                 api_visibility="private",
             ).then(
                 respond,
-                [pending, chatbot, document, field, country],
-                [chatbot],
+                [pending, history, document, field, country],
+                [chatbot, history],
                 concurrency_id="answer",
                 concurrency_limit=workers,
                 api_visibility="private",
             )
         gr.api(ask, api_name=API_NAME, concurrency_id="answer", concurrency_limit=workers)
-    app.queue(max_size=MAX_QUEUE)
+    app.queue(max_size=MAX_QUEUE, api_open=False)  # every call waits its turn in the queue
     return app
 
 
