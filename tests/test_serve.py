@@ -184,6 +184,19 @@ def test_a_foreign_host_is_refused_without_echoing_its_origin(served: Served) ->
         assert "access-control-allow-origin" not in response.headers
 
 
+def test_only_its_own_names_may_read_it_cross_origin(served: Served) -> None:
+    # Reached by its proxy's name, Gradio's CORS alone would let any page read answers.
+    for host in (PROXY_NAME, f"127.0.0.1:{served.port}"):
+        for origin in ("http://evil.example", "null", f"http://{PROXY_NAME}.evil.example"):
+            response = httpx.get(served.url + "config", headers={"Host": host, "Origin": origin})
+            assert response.status_code == 200
+            assert "access-control-allow-origin" not in response.headers, (host, origin)
+    own = httpx.get(
+        served.url + "config", headers={"Host": PROXY_NAME, "Origin": f"https://{PROXY_NAME}"}
+    )
+    assert own.headers["access-control-allow-origin"] == f"https://{PROXY_NAME}"
+
+
 def test_the_names_it_is_bound_to_are_answered(served: Served) -> None:
     for host in (f"127.0.0.1:{served.port}", f"localhost:{served.port}", "LOCALHOST", PROXY_NAME):
         response = httpx.get(served.url, headers={"Host": host})

@@ -4,7 +4,9 @@
   to: the loopback names, the ``--host`` it listens on, and any name listed in
   ``QA_ALLOWED_HOSTS``. Any other gets 400, so a page on another site whose name was
   rebound to this machine's address (DNS rebinding) cannot read the chat. This is
-  Starlette's ``TrustedHostMiddleware``.
+  Starlette's ``TrustedHostMiddleware``. Likewise a page is only let read responses
+  cross-origin (CORS) when its ``Origin`` is one of those names: Gradio's own CORS
+  would allow any origin once the server is reached by a name other than loopback.
 - **No uploads**: the app has no file input, so Gradio's upload route and every
   ``multipart/form-data`` body get 403 before a byte of them is read; nothing a
   client sends is written to disk.
@@ -26,8 +28,9 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -38,6 +41,7 @@ __all__ = [
     "LOOPBACK_HOSTS",
     "MAX_BODY_BYTES",
     "SECURITY_HEADERS",
+    "AllowedOriginsOnly",
     "NoUploads",
     "SecurityHeaders",
     "allowed_hosts",
@@ -98,6 +102,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class AllowedOriginsOnly:
+    """Removes the CORS grant (``Access-Control-Allow-*``) from responses to a request
+    whose ``Origin`` is not on ``hosts`` (patterns as in :func:`allowed_hosts`)."""
+
+    def __init__(self, app: ASGIApp, hosts: Sequence[str]) -> None:
+        self.app = app
+        self.hosts = [h.lower() for h in hosts]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+        if origin is None or _origin_allowed(origin, self.hosts):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_grant(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name in [n for n in headers if n.startswith("access-control-allow-")]:
+                    del headers[name]
+            await send(message)
+
+        await self.app(scope, receive, send_without_grant)
+
+
+def _origin_allowed(origin: str, hosts: Sequence[str]) -> bool:
+    try:
+        name = urlsplit(origin).hostname  # None for "null" (a sandboxed page or file)
+    except ValueError:
+        return False
+    if not name:
+        return False
+    name = f"[{name}]" if ":" in name else name
+    return any(name == h or (h.startswith("*.") and name.endswith(h[1:])) for h in hosts)
+
+
 class NoUploads:
     """Answers 403 to Gradio's upload route and to any ``multipart/form-data`` body,
     without reading it (the app has no file input)."""
@@ -121,9 +160,11 @@ def _is_upload(scope: Scope) -> bool:
 
 
 def guard(app: ASGIApp, hosts: Iterable[str]) -> ASGIApp:
-    """``app`` behind the host check and the upload refusal, with the security headers
-    on every response (refusals included)."""
-    return SecurityHeaders(TrustedHostMiddleware(NoUploads(app), allowed_hosts=list(hosts)))
+    """``app`` behind the host check, the origin check and the upload refusal, with the
+    security headers on every response (refusals included)."""
+    hosts = list(hosts)
+    inner = AllowedOriginsOnly(NoUploads(app), hosts)
+    return SecurityHeaders(TrustedHostMiddleware(inner, allowed_hosts=hosts))
 
 
 def app_kwargs(host: str, extra_hosts: Iterable[str] = ()) -> dict[str, Any]:
