@@ -57,7 +57,10 @@ def served(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
     temp_dir.mkdir()
     log = tmp / "serve.log"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_LLM", "GRADIO_"))}
+    # The session's settings only: no QA_HOST, LLM or Gradio settings from the caller.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "GRADIO_"))}
+    if "QA_ROOT" in os.environ:
+        env["QA_ROOT"] = os.environ["QA_ROOT"]
     env.update(
         QA_CORPUS_DIR=str(CORPUS),
         QA_INDEX_DIR=str(engine.config.index_dir),
