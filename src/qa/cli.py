@@ -231,6 +231,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--port", type=int, default=None, help="port to listen on (default: 7860, or QA_PORT)"
     )
+    p.add_argument(
+        "--allowed-hosts",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated Host names to answer besides loopback and --host, e.g. the "
+        "public name a reverse proxy forwards (or QA_ALLOWED_HOSTS); others get 400",
+    )
     p.set_defaults(run=_run_serve)
     return parser
 
@@ -588,7 +595,7 @@ def _run_serve(args: argparse.Namespace, cfg: Config) -> int:
     from qa.engine import open_engine
     from qa.ui import check_address, create_app, launch
 
-    cfg = cfg.replace(host=args.host, port=args.port)
+    cfg = cfg.replace(host=args.host, port=args.port, allowed_hosts=args.allowed_hosts)
     try:
         check_address(cfg.host, cfg.port)  # before the model and index load
     except OSError as exc:
@@ -599,7 +606,7 @@ def _run_serve(args: argparse.Namespace, cfg: Config) -> int:
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     app = create_app(engine)
     try:
-        launch(app, host=cfg.host, port=cfg.port)
+        launch(app, host=cfg.host, port=cfg.port, allowed_hosts=cfg.allowed_hosts.split(","))
     except OSError as exc:
         raise UsageError(f"cannot serve on {cfg.host}:{cfg.port}: {exc}") from None
     return 0

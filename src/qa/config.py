@@ -57,6 +57,9 @@ class Config:
         offline: Keep the Hugging Face hub offline (``HF_HUB_OFFLINE=1``).
         host: Address the chat binds to.
         port: Port the chat listens on.
+        allowed_hosts: Comma-separated ``Host`` names the chat answers besides the
+            loopback names and ``host`` (e.g. the public name a reverse proxy forwards);
+            see :mod:`qa.serve_guard`.
         llm_url: An OpenAI-compatible ``/v1/chat/completions`` endpoint that rewrites
             answers (see :mod:`qa.generate`); empty (the default) keeps answers extractive.
             Its API key, if any, is read from ``QA_LLM_API_KEY`` at call time, never kept here.
@@ -77,6 +80,7 @@ class Config:
     offline: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
+    allowed_hosts: str = ""
     # Not in the repr: a URL may carry credentials (https://user:pass@host/…).
     llm_url: str = field(default="", repr=False)
     llm_model: str = ""

@@ -32,7 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qa import serve_guard
 from qa.answer import Answer, Answerer, Citation
+from qa.chat_input import ask_arguments, blocks_class, refusal, trim_history
 from qa.corpus import load_corpus
 from qa.generate import EXTRACTIVE, LLM, Responder
 from qa.lexicon import LEXICON
@@ -383,24 +385,27 @@ def create_app(
     service = ChatService(answerer, k=k or default_k, documents=documents or (), llm=llm)
     workers = 1 if llm is None else LLM_WORKERS
 
-    def take(message: str, history: list[dict]) -> tuple[str, list[dict], str]:
-        """Show the user's message at once (escaped) and hand the question on."""
+    def take(message: str, history: list[dict]) -> tuple[str, list[dict], list[dict], str]:
+        """Show the user's message at once (escaped) and hand the question on.
+        (``history`` is the session's, kept on the server: a client cannot send one.)"""
         try:
             question = clean_question(message)
         except ValueError as exc:
             if not (message or "").strip():
-                return "", history, ""
+                return "", history, history, ""
             raise gr.Error(html.escape(str(exc)), print_exception=False) from None
-        return "", [*history, {"role": "user", "content": text_html(question)}], question
+        shown = [*history, {"role": "user", "content": text_html(question)}]
+        return "", shown, shown, question
 
     def respond(
         question: str, history: list[dict], document: str, field: str, country: str
-    ) -> list[dict]:
+    ) -> tuple[list[dict], list[dict]]:
         if not question:
-            return history
+            return history, history
         chosen = {"document": document, "field": field, "country": country}
         answer = service.answer(question, **chosen)
-        return [*history, *service.messages(answer, **chosen)]
+        shown = trim_history([*history, *service.messages(answer, **chosen)])
+        return shown, shown
 
     def ask(
         question: str, document: str = "", field: str = "", country: str = ""
@@ -419,12 +424,13 @@ def create_app(
             "span", "source_span", "score"}], "timings_ms"}
         """
         try:
+            question, document, field, country = ask_arguments(question, document, field, country)
             answer = service.answer(question, document=document, field=field, country=country)
         except ValueError as exc:
-            raise gr.Error(html.escape(str(exc)), print_exception=False) from None
+            raise refusal(f"/{API_NAME}", exc) from None
         return service.record(answer)
 
-    with gr.Blocks(title="qa — 自治体の国際交流資料 Q&A", analytics_enabled=False) as app:
+    with blocks_class()(title="qa — 自治体の国際交流資料 Q&A", analytics_enabled=False) as app:
         gr.Markdown(
             "## 自治体の国際交流 — 資料に基づく Q&A\n"
             "CLAIR と外務省の5つの公開資料から、短い答えをその出典とともに返します。"
@@ -484,25 +490,26 @@ def create_app(
                     elem_id="qa-filter-country",
                 )
         pending = gr.State("")
+        history = gr.State([])
         # Enter, the send button, or a click on an example: the question shows at once
         # (no queue), then waits its turn for the one answering worker.
         for trigger in (textbox.submit, shown.load_input_event.then):
             trigger(
                 take,
-                [textbox, chatbot],
-                [textbox, chatbot, pending],
+                [textbox, history],
+                [textbox, chatbot, history, pending],
                 queue=False,
                 api_visibility="private",
             ).then(
                 respond,
-                [pending, chatbot, document, field, country],
-                [chatbot],
+                [pending, history, document, field, country],
+                [chatbot, history],
                 concurrency_id="answer",
                 concurrency_limit=workers,
                 api_visibility="private",
             )
         gr.api(ask, api_name=API_NAME, concurrency_id="answer", concurrency_limit=workers)
-    app.queue(max_size=MAX_QUEUE)
+    app.queue(max_size=MAX_QUEUE, api_open=False)  # every call waits its turn in the queue
     return app
 
 
@@ -525,6 +532,7 @@ def launch(
     port: int = 7860,
     block: bool = True,
     quiet: bool = False,
+    allowed_hosts: Sequence[str] = (),
 ) -> str:
     """Serve ``app`` on ``host:port`` (no public share link); returns its URL.
 
@@ -534,6 +542,8 @@ def launch(
         port: Port to listen on.
         block: Serve until Ctrl-C; otherwise return at once (stop with ``app.close()``).
         quiet: Do not print the URL.
+        allowed_hosts: ``Host`` names accepted besides loopback and ``host``
+            (see :mod:`qa.serve_guard`, which also refuses uploads and large bodies).
 
     Raises:
         OSError: The address cannot be listened on.
@@ -546,6 +556,9 @@ def launch(
         prevent_thread_lock=True,
         quiet=True,
         ssr_mode=False,
+        max_file_size=0,
+        num_workers=0,  # no static file workers: every request passes the guard
+        app_kwargs=serve_guard.app_kwargs(host, allowed_hosts),
         theme=gr.themes.Default(),
         css=_CSS,
     )
