@@ -15,7 +15,7 @@ from qa.scripts import japanese_forms
 def names(engine) -> NameIndex:
     from qa.answer import Answerer
 
-    return Answerer(engine.retriever)._name_index
+    return Answerer(engine.retriever)._name_index.index
 
 
 def test_latin_key_folds_long_vowels_and_case() -> None:

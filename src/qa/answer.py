@@ -149,7 +149,7 @@ class Answerer:
         chunks = retriever.index.chunks
         gazetteer = Gazetteer.from_chunks(chunks)
         self._names = gazetteer.names
-        self._name_index = gazetteer.index
+        self._name_index = gazetteer
         #: Each document's title and edition, which name the year it covers (FY2021, 2018).
         editions = {
             doc: fold_nfkc(f"{meta.get('title', '')} {meta.get('edition', '')}")

@@ -18,12 +18,12 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import NameIndex
+from qa.names import KATAKANA_RUN, NameIndex, loanword
 from qa.parse_survey import countries_in
 from qa.question import NAME_SEPARATORS, name_components
 from qa.schema import Chunk
@@ -36,45 +36,72 @@ __all__ = ["Gazetteer"]
 _TEXT_PLACE = re.compile(r"(?<![各本当同全両])(?!ー)[\u4e00-\u9fffァ-ヶー]{2,5}?(?:省|市|県|州)")
 
 
-@dataclass(frozen=True)
 class Gazetteer:
-    """Attributes:
-    names: The cards' place names and their parts, matched as written.
-    index: Those and the running text's places, by Latin keys and by sound.
+    """The corpus's place names: the cards' ones at once, the index by sound on first need.
+
+    Building the index (readings of ~1,000 names through cutlet, pypinyin and
+    hanja) costs seconds; a Japanese question with no Latin word and no katakana
+    word the cards do not write never needs it, and is answered without it.
+
+    Attributes:
+        names: The cards' place names and their parts, matched as written.
     """
 
-    names: frozenset[str]
-    index: NameIndex
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        self._chunks = tuple(chunks)
+        names: set[str] = set()
+        for chunk in self._chunks:
+            if chunk.card is not None:
+                names |= name_components(chunk.card.japanese)
+                names |= {n for n, _ in _foreign(chunk.card.foreign, chunk.card.countries)}
+        self.names = frozenset(names)
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> Gazetteer:
-        """Gather the names of ``chunks`` (cards and sections alike)."""
-        names: set[str] = set()
+        """The gazetteer of ``chunks`` (cards and sections alike)."""
+        return cls(chunks)
+
+    @functools.cached_property
+    def index(self) -> NameIndex:
+        """The cards' names and the running text's places, by Latin keys and by sound."""
         korean: dict[str, set[bool | None]] = {}
         text: dict[str, set[bool | None]] = {}
-        for chunk in chunks:
+        for chunk in self._chunks:
             # Running text is read like its card's partners: a Korean card's text names
             # Korean places; a brochure's sections, Chinese and other ones.
             partners: bool | None = False
             if chunk.card is not None:
-                names |= name_components(chunk.card.japanese)
                 for name, is_korean in _foreign(chunk.card.foreign, chunk.card.countries):
-                    names.add(name)
                     korean.setdefault(name, set()).add(is_korean)
                 partners = _korean(chunk.card.countries)
             for m in _TEXT_PLACE.finditer(fold_nfkc(chunk.text)):
                 for name in name_components(_proper(m.group(0))):
                     text.setdefault(name, set()).add(partners)
         for name, kinds in text.items():
-            if name not in names:
+            if name not in self.names:
                 korean.setdefault(name, set()).update(kinds)
         sure = {n for n, k in korean.items() if len(k) == 1 and None not in k}
-        index = NameIndex.build(
-            names | set(korean),
+        return NameIndex.build(
+            self.names | set(korean),
             korean={n for n in sure if korean[n] == {True}},
             elsewhere=set(korean) - sure,
         )
-        return cls(frozenset(names), index)
+
+    def find(self, text: str, lang: str) -> set[str]:
+        """:meth:`NameIndex.find`, without building the index where it would find nothing."""
+        return set() if self._as_written(text, lang) else self.index.find(text, lang)
+
+    def unheard(self, text: str) -> tuple[str, ...]:
+        """:meth:`NameIndex.unheard`, without building the index where it is empty."""
+        return () if self._as_written(text, "ja") else self.index.unheard(text)
+
+    def _as_written(self, text: str, lang: str) -> bool:
+        """A Japanese question whose katakana words the cards write or are ordinary
+        words, with no Latin word: the index has nothing to add to the names."""
+        if lang != "ja" or re.search(r"[A-Za-z]{4,}", text):
+            return False
+        runs = (m.group(0) for m in KATAKANA_RUN.finditer(text))
+        return all(any(r in n for n in self.names) or loanword(r) for r in runs)
 
 
 def _korean(countries: Sequence[str]) -> bool | None:

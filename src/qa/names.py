@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from qa.lexicon import LEXICON
 from qa.scripts import japanese_forms, simplified_forms
@@ -41,7 +41,9 @@ from qa.tokenize import unidic_tagger
 
 __all__ = [
     "HEARD_THRESHOLD",
+    "KATAKANA_RUN",
     "PLACE_SUFFIXES",
+    "NameFinder",
     "NameIndex",
     "NameMatch",
     "countries_named",
@@ -60,7 +62,7 @@ _MIN_HEARD = 3
 #: How alike a katakana spelling and a corpus name must sound to be taken for it.
 HEARD_THRESHOLD = 0.93
 #: A run of katakana long enough to be a place name.
-_KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
+KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 #: English words that are also the romanisation of some place stem.
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
 
@@ -81,6 +83,15 @@ def latin_key(text: str) -> str:
     for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ee", "e")):
         text = text.replace(long, short)
     return text
+
+
+class NameFinder(Protocol):
+    """What question analysis asks of a name index (:class:`NameIndex`, or the
+    gazetteer that builds one on first need)."""
+
+    def find(self, text: str, lang: str) -> set[str]: ...
+
+    def unheard(self, text: str) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,7 @@ class NameIndex:
 
     def _katakana(self, text: str) -> set[str]:
         found: set[str] = set()
-        for m in _KATAKANA_RUN.finditer(text):
+        for m in KATAKANA_RUN.finditer(text):
             if any(m.group(0) in n for n in self.names) or loanword(m.group(0)):
                 continue  # written as the corpus writes it, or a word (セット), not a name
             heard = self.heard(m.group(0))
@@ -178,7 +189,7 @@ class NameIndex:
         the documents lack. A place is a run before a place suffix, or one unidic
         knows as a place name; a country is not one (countries are matched apart)."""
         out = []
-        for m in _KATAKANA_RUN.finditer(text):
+        for m in KATAKANA_RUN.finditer(text):
             run = m.group(0)
             if any(run in n for n in self.names) or loanword(run) or countries_named(run, "ja"):
                 continue
@@ -307,7 +318,7 @@ def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[s
         for r in heard:
             if len(skeleton(r)) >= _MIN_HEARD:
                 sounds.setdefault(skeleton(r), set()).add(name)
-                if _KATAKANA_RUN.fullmatch(stem):
+                if KATAKANA_RUN.fullmatch(stem):
                     kana_sounds.setdefault(skeleton(r), set()).add(name)
     keys = sorted(latin, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import PLACE_SUFFIXES, NameIndex, countries_named, inside_katakana, place_stem
+from qa.names import PLACE_SUFFIXES, NameFinder, countries_named, inside_katakana, place_stem
 from qa.parse_survey import countries_in
 from qa.scripts import HAN, japanese_forms, simplified_only
 
@@ -205,7 +205,9 @@ def _written(name: str, text: str) -> bool:
     return False
 
 
-def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None = None) -> Question:
+def analyze(
+    text: str, names: Iterable[str] = (), name_index: NameFinder | None = None
+) -> Question:
     """Analyze ``text``.
 
     Args:
