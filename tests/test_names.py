@@ -91,3 +91,24 @@ def test_question_analysis_uses_the_name_index(names) -> None:
     assert "静岡県" in q.lexical
     q = analyze("Which education agreement did Shizuoka sign in FY2012?", (), names)
     assert q.years == (2012,) and q.topics == ("①",)
+
+
+def test_lazy_name_index_finds_what_the_built_index_finds() -> None:
+    from qa.names import LazyNameIndex
+
+    names = {"静岡県", "静岡", "浙江省", "浙江", "北九州市", "北九州", "瀋陽市", "瀋陽", "神戸"}
+    built = NameIndex.build(names)
+    questions = [
+        ("静岡県と浙江省の覚書はいつ？", "ja"),
+        ("キタキュウシュウ市の提携先は？", "ja"),
+        ("シェンヤンとの交流は？", "ja"),
+        ("Shizuokaの提携は？", "ja"),
+        ("Which agreements did Shizuoka sign?", "en"),
+        ("静冈县与浙江省的备忘录", "zh"),
+    ]
+    for text, lang in questions:
+        assert LazyNameIndex(names).find(text, lang) == built.find(text, lang), text
+    # Kanji and kana alone: nothing to look up by sound, so the index is never built.
+    lazy = LazyNameIndex(names)
+    assert lazy.find("静岡県と浙江省の覚書はいつ？", "ja") == set()
+    assert "index" not in vars(lazy)

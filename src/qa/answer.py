@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.agreements import Agreement, AgreementTable, Selection
 from qa.lexicon import LEXICON
-from qa.names import NameIndex
+from qa.names import LazyNameIndex
 from qa.question import Question, analyze, name_components
 from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_features
 from qa.retrieval import Filters, Hit, Retriever
@@ -160,7 +160,7 @@ class Answerer:
             if c.kind == "section"
             for m in _SECTION_PLACE.finditer(fold_nfkc(c.text))
         }
-        self._name_index = NameIndex.build(names | places)
+        self._name_index = LazyNameIndex(names | places)
         #: Each document's title and edition, which name the year it covers (FY2021, 2018).
         editions = {
             doc: fold_nfkc(f"{meta.get('title', '')} {meta.get('edition', '')}")

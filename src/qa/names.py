@@ -38,8 +38,8 @@ from typing import Any
 from qa.lexicon import LEXICON
 
 __all__ = [
-    "PLACE_SUFFIXES", "NameIndex", "countries_named", "japanese_forms", "latin_key",
-    "simplified_only", "sound_key",
+    "PLACE_SUFFIXES", "LazyNameIndex", "NameIndex", "countries_named", "japanese_forms",
+    "latin_key", "simplified_only", "sound_key",
 ]  # fmt: skip
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -151,6 +151,34 @@ class NameIndex:
             named = {n for n in names if suffix and suffix in PLACE_SUFFIXES and n.endswith(suffix)}
             found |= named or {n for n in names if not any(o != n and o in n for o in names)}
         return found
+
+
+class LazyNameIndex:
+    """A :class:`NameIndex` built the first time a question needs it.
+
+    Why: building it loads cutlet and pypinyin (about a second of a cold start),
+    while a Japanese question without Latin words, and whose katakana words are
+    all written as the corpus writes them, never looks at it: ``find`` answers
+    such a question with nothing, as the index itself would.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = frozenset(names)
+        self._kept = frozenset(n for n in self._names if len(n) >= 2)
+
+    @functools.cached_property
+    def index(self) -> NameIndex:
+        return NameIndex.build(self._names)
+
+    def find(self, text: str, lang: str) -> set[str]:
+        """:meth:`NameIndex.find`, without building the index where it finds nothing."""
+        if (
+            lang == "ja"
+            and not re.search(r"[A-Za-z]{4,}", text)
+            and all(any(m.group(0) in n for n in self._kept) for m in _KATAKANA_RUN.finditer(text))
+        ):
+            return set()
+        return self.index.find(text, lang)
 
 
 def sound_key(romaji: str) -> str:

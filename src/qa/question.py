@@ -19,7 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.lexicon import LEXICON
-from qa.names import PLACE_SUFFIXES, NameIndex, countries_named, japanese_forms, simplified_only
+from qa.names import (
+    PLACE_SUFFIXES,
+    LazyNameIndex,
+    NameIndex,
+    countries_named,
+    japanese_forms,
+    simplified_only,
+)
 from qa.parse_survey import countries_in
 
 __all__ = [
@@ -192,7 +199,9 @@ def _cue(text: str, cues: dict[str, tuple[str, ...]]) -> str | None:
     return next((k for k, words in cues.items() if any(_has(text, w) for w in words)), None)
 
 
-def analyze(text: str, names: Iterable[str] = (), name_index: NameIndex | None = None) -> Question:
+def analyze(
+    text: str, names: Iterable[str] = (), name_index: NameIndex | LazyNameIndex | None = None
+) -> Question:
     """Analyze ``text``.
 
     Args:
