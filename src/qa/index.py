@@ -72,8 +72,10 @@ class IndexManifest:
         built_at: UTC time of the build.
         build_seconds: How long the build took.
         files: File (relative path) → sha256.
-        query_encoder: sha256 of the ONNX query encoder that embeds questions for this
-            index (``query_encoder.onnx`` in the model folder); empty when torch does.
+        query_encoder: sha256 of the ONNX query encoder that embedded questions when the
+            index was built (``query_encoder.onnx`` in the model folder; empty for torch).
+            A record, not a reason to rebuild: the passages' vectors come from torch
+            either way.
     """
 
     format: int
@@ -104,8 +106,6 @@ class IndexManifest:
             reasons.append(f"chunker {self.chunker} → {other.chunker}")
         if self.tokenizer != other.tokenizer:
             reasons.append(f"tokenizer form {self.tokenizer} → {other.tokenizer}")
-        if self.query_encoder and other.query_encoder and self.query_encoder != other.query_encoder:
-            reasons.append("query encoder changed (model rebuilt?)")
         if self.documents != other.documents:
             reasons.append("corpus manifest (titles, editions) changed")
         changed = sorted(set(self.corpus.items()) ^ set(other.corpus.items()))

@@ -52,7 +52,8 @@ class QueryEncoderInfo:
     """What ``query_encoder.json`` records about ``query_encoder.onnx``.
 
     Attributes:
-        precision: ``int8`` (dynamically quantised) or ``fp32``.
+        precision: What is int8 (one of :data:`qa.onnx_export.PLANS`, e.g. ``int8``
+            or ``int8 except feed-forward``), or ``fp32``.
         sha256: Hash of the ONNX file, also recorded in the index manifest.
         size: Its size in bytes (a cheap check that the file is the one described).
         dimension: Length of the vectors it returns.
@@ -61,7 +62,7 @@ class QueryEncoderInfo:
         min_cosine: Lowest cosine to torch's vectors over the check questions.
         mean_cosine: Their mean.
         questions: How many questions were checked.
-        int8_min_cosine: The int8 file's lowest cosine, also when it was not kept.
+        tried: Each quantisation tried → its lowest cosine (the kept one last).
     """
 
     precision: str
@@ -73,7 +74,7 @@ class QueryEncoderInfo:
     min_cosine: float
     mean_cosine: float
     questions: int
-    int8_min_cosine: float
+    tried: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
