@@ -191,6 +191,8 @@ def _export(model: Any, out: Path, torch: Any) -> None:
         kinds[:1] != ["Transformer"]
         or kinds[1:] not in (["Pooling", "Normalize"], ["Pooling"])
         or getattr(pooling, "pooling_mode", "mean") != "mean"
+        # The graph pools every token, the prompt's too.
+        or not getattr(pooling, "include_prompt", True)
     ):
         raise ExportError(f"only mean-pooled transformer models are exported, not {kinds}")
     bert = model[0].auto_model
