@@ -119,7 +119,9 @@ def worker(encoder: str, rounds: int, out: Path) -> None:
     report: dict = {"encoder": encoder, "hit5": {}, "latency": {}}
     for name, file in SETS.items():
         items = load_dataset(ROOT / "eval" / file)
-        np.save(out.with_suffix(f".{name}.npy"), np.stack([encode(i.question) for i in items]))
+        # Through the retriever's cache, so that the search below does not encode again.
+        vectors = [engine.retriever.encode_query(i.question) for i in items]
+        np.save(out.with_suffix(f".{name}.npy"), np.stack(vectors))
 
         def search(question: str) -> tuple[list[str], float]:
             hits = engine.retriever.search(question, mode="hybrid", k=10)
