@@ -186,9 +186,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for encoder in ENCODERS:
             out = Path(tmp) / f"{encoder}.json"
+            worker_args = ["--worker", encoder, "--rounds", str(args.rounds), "--out", str(out)]
             subprocess.run(
-                [__file__, "--worker", encoder, "--rounds", str(args.rounds), "--out", str(out)],
-                executable=sys.executable,
+                [sys.executable, __file__, *worker_args],
                 env=_env(encoder),
                 check=True,
             )
