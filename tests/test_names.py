@@ -189,3 +189,24 @@ def test_spelling_table(names) -> None:
     assert resolved / total >= SPELLINGS_RESOLVED
     assert wrong <= SPELLINGS_WRONG_FIRST
     assert negatives <= SPELLINGS_NEGATIVES_NAMED
+
+
+def test_the_gazetteer_builds_its_index_only_when_a_question_needs_it(engine) -> None:
+    from qa.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.from_chunks(engine.retriever.index.chunks)
+    # Kanji and kana the cards write: nothing to look up by sound, the index is not built.
+    assert gazetteer.find("静岡県と浙江省の覚書はいつ？", "ja") == set()
+    assert gazetteer.unheard("静岡県と浙江省の覚書はいつ？") == ()
+    assert "index" not in vars(gazetteer)
+    # Where it is needed it finds what the built index finds.
+    questions = [
+        ("静岡県と浙江省の覚書はいつ？", "ja"),
+        ("キタキュウシュウ市の提携先は？", "ja"),
+        ("シェンヤンとの交流は？", "ja"),
+        ("Shizuokaの提携は？", "ja"),
+        ("Which agreements did Shizuoka sign?", "en"),
+        ("静冈县与浙江省的备忘录", "zh"),
+    ]
+    for text, lang in questions:
+        assert gazetteer.find(text, lang) == gazetteer.index.find(text, lang), text

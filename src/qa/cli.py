@@ -104,7 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         help="stop with a message instead of rebuilding a missing, stale or damaged index",
     )
     question_opts = argparse.ArgumentParser(add_help=False)
-    question_opts.add_argument("question", help="the question, or - to read questions from stdin")
+    question_opts.add_argument(
+        "question",
+        nargs="?",
+        help="the question, or - to read questions from stdin; `qa ask` without one at a "
+        "terminal asks for questions line after line",
+    )
     question_opts.add_argument(
         "-k", type=int, default=None, metavar="K", help="passages to return (default: 5)"
     )
@@ -289,16 +294,20 @@ def _run_corpus(args: argparse.Namespace, cfg: Config) -> int:
 
 def _run_model(args: argparse.Namespace, cfg: Config) -> int:
     from qa.model_build import build_model, is_complete_model
+    from qa.queries import write_default_query_encoder
+    from qa.query_encoder import read_info
 
     target = args.out or default_model_dir()
     if is_complete_model(target) and not args.force:
         print(f"Model already in {target} (--force rebuilds it)")
-        return 0
-    from qa.finetune import delta_path
+    else:
+        from qa.finetune import delta_path
 
-    delta = None if args.base else delta_path()
-    out = build_model(target, force=args.force, progress=True, delta=delta)
-    print(f"Model written to {out}" + ("" if args.base else " (with the fine-tuning delta)"))
+        delta = None if args.base else delta_path()
+        out = build_model(target, force=args.force, progress=True, delta=delta)
+        print(f"Model written to {out}" + ("" if args.base else " (with the fine-tuning delta)"))
+    if read_info(target) is None:
+        write_default_query_encoder(target, cfg.corpus_dir.parent / "eval" / "qa.jsonl", print)
     return 0
 
 
@@ -313,6 +322,8 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
     from qa.engine import open_engine
 
     filters = _filters(args.filter)
+    if args.question is None:
+        raise UsageError("give a question, or - with --json to read questions from stdin")
     questions = _questions(args.question, args.json)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     if not filters.matches_anything(engine.index.chunks):
@@ -354,9 +365,16 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
     from qa.generate import EXTRACTIVE, Responder
 
     filters = _filters(args.filter)
-    questions = _questions(args.question, args.json)
+    interactive = args.question is None
+    if interactive and not sys.stdin.isatty():
+        raise UsageError("give a question, or - with --json to read questions from stdin")
+    questions = [] if interactive else _questions(args.question, args.json)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     responder = Responder.from_config(Answerer.from_engine(engine), cfg)
+    if interactive:
+        from qa.prompt import answer_lines
+
+        questions = answer_lines(clean_question)
     for question in questions:
         answer = responder.answer(question, k=cfg.top_k, filters=filters)
         if args.json:

@@ -67,6 +67,11 @@ class Config:
         llm_timeout: Seconds to wait for the endpoint before giving the extractive answer.
         reader_weights: The reader's weights file (``QA_READER_WEIGHTS``); empty for the
             ones shipped with the package (``src/qa/reader/weights.json``).
+        query_encoder: What embeds questions (``QA_QUERY_ENCODER``): ``onnx``, the model
+            folder's ONNX export when it has one (written for the default model when
+            missing), else torch; or ``torch``, always sentence-transformers.
+        threads: Threads a question may use in onnxruntime and FAISS (``QA_THREADS``);
+            building the index keeps torch's own default.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _project_root() / "corpus")
@@ -86,6 +91,8 @@ class Config:
     llm_model: str = ""
     llm_timeout: float = 30.0
     reader_weights: str = ""
+    query_encoder: str = "onnx"
+    threads: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in ("bm25", "dense", "hybrid"):
@@ -94,6 +101,13 @@ class Config:
             raise ConfigError(f"token_form must be surface or base, not {self.token_form!r}")
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, not {self.top_k} (QA_TOP_K)")
+        if self.query_encoder not in ("onnx", "torch"):
+            raise ConfigError(
+                f"query_encoder must be onnx or torch, not {self.query_encoder!r} "
+                "(QA_QUERY_ENCODER)"
+            )
+        if self.threads < 1:
+            raise ConfigError(f"threads must be at least 1, not {self.threads} (QA_THREADS)")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, not {self.batch_size}")
         if not 0 < self.port < 65536:

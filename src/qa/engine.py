@@ -3,6 +3,11 @@
 The index is rebuilt when it is missing, stale (corpus, chunker, model or
 tokenizer changed) or damaged, with a message saying why; with
 ``rebuild=False`` those cases stop with the same message instead.
+
+Questions are embedded by the model folder's ONNX query encoder when it has one
+(:mod:`qa.query_encoder`), so answering never imports torch; torch and
+sentence-transformers are loaded only to embed passages (a rebuild) or for a
+model without that file.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from qa.config import Config, default_model_dir
 from qa.corpus import load_corpus
 from qa.embedding import Embedder, ensure_default_model
 from qa.index import Index, QAIndexError, expected_manifest
+from qa.queries import open_query_encoder, query_encoder_hash
+from qa.query_encoder import OnnxQueryEncoder
 from qa.retrieval import Retriever
 from qa.tokenize import JapaneseTokenizer
 
@@ -37,15 +44,14 @@ class Engine:
     embedder: Embedder
     tokenizer: JapaneseTokenizer
     retriever: Retriever
+    #: Embeds the questions when the model has an ONNX export; None: ``embedder`` does.
+    queries: OnnxQueryEncoder | None = None
 
 
 def _embedder(cfg: Config) -> Embedder:
+    """The torch embedder of the configured model; it loads on first use."""
     ensure_default_model(cfg.model, default_model_dir())
-    embedder = Embedder(
-        cfg.model, device=cfg.device, batch_size=cfg.batch_size, offline=cfg.offline
-    )
-    embedder.warm_up()
-    return embedder
+    return Embedder(cfg.model, device=cfg.device, batch_size=cfg.batch_size, offline=cfg.offline)
 
 
 def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _stderr) -> Index:
@@ -54,7 +60,9 @@ def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _st
     chunks = chunk_corpus(docs)
     embedder = embedder or _embedder(cfg)
     tokenizer = JapaneseTokenizer(cfg.token_form)
-    manifest = expected_manifest(docs, embedder.name, embedder.dimension, cfg.token_form)
+    manifest = expected_manifest(
+        docs, embedder.name, embedder.dimension, cfg.token_form, query_encoder_hash(cfg)
+    )
     log(f"Building the index of {len(chunks)} chunks with {embedder.name} …")
     index = Index.build(
         manifest, chunks, lambda texts: embedder.encode_passages(texts, progress=True), tokenizer
@@ -86,9 +94,13 @@ def open_engine(
         QAIndexError: The index is missing, stale or damaged and ``rebuild`` is False.
     """
     embedder = embedder or _embedder(cfg)
+    queries = open_query_encoder(cfg, log)
+    dimension = queries.dimension if queries is not None else embedder.dimension
     tokenizer = JapaneseTokenizer(cfg.token_form)
     docs = load_corpus(cfg.corpus_dir)
-    wanted = expected_manifest(docs, embedder.name, embedder.dimension, cfg.token_form)
+    wanted = expected_manifest(
+        docs, embedder.name, dimension, cfg.token_form, query_encoder_hash(cfg)
+    )
     try:
         reasons = Index.read_manifest(cfg.index_dir).differences(wanted)
         if reasons:
@@ -99,6 +111,24 @@ def open_engine(
             raise QAIndexError(f"{exc}; run `qa build-index`") from None
         log(f"{exc}: rebuilding.")
         index = build_index(cfg, embedder=embedder, log=log)
+    _limit_threads(cfg, embedder)
+    encode_query = queries.encode_query if queries is not None else embedder.encode_query
     return Engine(
-        cfg, index, embedder, tokenizer, Retriever(index, embedder.encode_query, tokenizer)
+        cfg, index, embedder, tokenizer, Retriever(index, encode_query, tokenizer), queries
     )
+
+
+def _limit_threads(cfg: Config, embedder: Embedder) -> None:
+    """Answer with ``cfg.threads`` threads in FAISS (and torch, if it embeds the questions).
+
+    Why: on a 2-core machine shared with other work, one more thread per search
+    spins or waits for a core and costs more than it saves (see the README);
+    building the index, before this, keeps every core.
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(cfg.threads)
+    if embedder.loaded:
+        import torch
+
+        torch.set_num_threads(cfg.threads)

@@ -72,6 +72,10 @@ class IndexManifest:
         built_at: UTC time of the build.
         build_seconds: How long the build took.
         files: File (relative path) → sha256.
+        query_encoder: sha256 of the ONNX query encoder that embedded questions when the
+            index was built (``query_encoder.onnx`` in the model folder; empty for torch).
+            A record, not a reason to rebuild: the passages' vectors come from torch
+            either way.
     """
 
     format: int
@@ -89,6 +93,7 @@ class IndexManifest:
     build_seconds: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
     documents: dict[str, dict[str, str]] = field(default_factory=dict)
+    query_encoder: str = ""
 
     def differences(self, other: IndexManifest) -> list[str]:
         """Why an index built as ``self`` does not serve ``other`` (empty when it does)."""
@@ -110,9 +115,12 @@ class IndexManifest:
         return reasons
 
 
-def expected_manifest(docs: list[Document], model: str, dimension: int, form: str) -> IndexManifest:
+def expected_manifest(
+    docs: list[Document], model: str, dimension: int, form: str, query_encoder: str = ""
+) -> IndexManifest:
     """The manifest an up-to-date index for this corpus and model would have."""
     return IndexManifest(
+        query_encoder=query_encoder,
         format=INDEX_FORMAT,
         model=model,
         dimension=dimension,
