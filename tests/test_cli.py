@@ -212,3 +212,21 @@ def test_ask_json_from_stdin(engine, capsys, monkeypatch) -> None:
     start, end = cited["span"]
     assert cited["text"][start:end] in first["answer"]
     assert "<script>" not in rows[1]["answer"]
+
+
+def test_a_document_listed_twice_under_another_name_is_a_one_line_error(
+    capsys, corpus_copy: Path
+) -> None:
+    # 004 copied as 004_copy.txt: the same number prefix gives the same chunk ids.
+    shutil.copy(corpus_copy / "004_b59c51503d8ee357.txt", corpus_copy / "004_copy.txt")
+    manifest = json.loads((corpus_copy / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(d for d in manifest["documents"] if d["id"].startswith("004_"))
+    manifest["documents"].append({**entry, "id": "004_copy.txt"})
+    (corpus_copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for command in ("corpus", "chunks"):
+        assert main([command, "--corpus", str(corpus_copy)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and "Traceback" not in captured.err
+        assert captured.err.count("\n") == 1
+        assert "duplicate chunk id 004#" in captured.err
+        assert "004_b59c51503d8ee357.txt" in captured.err and "004_copy.txt" in captured.err
