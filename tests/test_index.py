@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import zlib
 from collections import Counter
@@ -11,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.cli import main
 from qa.engine import open_engine
 from qa.index import Index, QAIndexError
 
@@ -211,3 +214,45 @@ def test_a_manifest_of_the_wrong_shape_is_rebuilt_with_the_reason(engine, tmp_pa
     assert any("damaged manifest (files" in m and "rebuilding" in m for m in messages)
     assert rebuilt.index.chunks == engine.index.chunks
     assert Index.load(target).manifest.files  # whole again, and it lists its files
+
+
+class _NoEmbedding(_HashEncoder):
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        raise AssertionError("embedding started")
+
+
+def test_a_stale_index_that_cannot_be_written_is_reported_before_any_embedding(
+    engine, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.config.corpus_dir, corpus)
+    with (corpus / "004_b59c51503d8ee357.txt").open("a", encoding="utf-8") as f:
+        f.write("\n追記。\n")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    target = checkout / "index"
+    shutil.copytree(engine.config.index_dir, target)
+    real_mkdir = os.mkdir
+
+    def read_only_mkdir(path, *args, **kwargs):
+        # The checkout is on a read-only file system (which binds root too, unlike chmod).
+        if Path(path).resolve().is_relative_to(checkout.resolve()):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", read_only_mkdir)
+    cfg = engine.config.replace(corpus_dir=corpus, index_dir=target)
+    messages: list[str] = []
+    encoder = _NoEmbedding(engine.embedder.name, engine.embedder.dimension)
+    with pytest.raises(
+        QAIndexError,
+        match=r"stale \(corpus changed.*cannot be rebuilt: .*checkout cannot be written",
+    ):
+        open_engine(cfg, embedder=encoder, log=messages.append)
+    assert not any("rebuilding" in m for m in messages)
+    # `qa build-index` says so at once too, as its one-line error.
+    args = ["build-index", "--corpus", str(corpus), "--index", str(target)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "cannot build the index" in err and "Read-only file system" in err
+    assert Index.read_manifest(target) == Index.read_manifest(engine.config.index_dir)
