@@ -185,6 +185,10 @@ class Answerer:
         """The question's analysis, against the corpus's place names."""
         return analyze(question, self._names, self._name_index)
 
+    def corpus_names(self, text: str, lang: str) -> set[str]:
+        """Corpus place names ``text`` writes in Latin letters, Chinese or katakana."""
+        return self._name_index.find(text, lang)
+
     def search(self, q: Question, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The retrieved chunks the reader reads (at least 20, for cards found by name)."""
         if not q.text:
