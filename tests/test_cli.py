@@ -212,3 +212,74 @@ def test_ask_json_from_stdin(engine, capsys, monkeypatch) -> None:
     start, end = cited["span"]
     assert cited["text"][start:end] in first["answer"]
     assert "<script>" not in rows[1]["answer"]
+
+
+def test_a_document_listed_twice_under_another_name_is_a_one_line_error(
+    capsys, corpus_copy: Path
+) -> None:
+    # 004 copied as 004_copy.txt: the same number prefix gives the same chunk ids.
+    shutil.copy(corpus_copy / "004_b59c51503d8ee357.txt", corpus_copy / "004_copy.txt")
+    manifest = json.loads((corpus_copy / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(d for d in manifest["documents"] if d["id"].startswith("004_"))
+    manifest["documents"].append({**entry, "id": "004_copy.txt"})
+    (corpus_copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for command in ("corpus", "chunks"):
+        assert main([command, "--corpus", str(corpus_copy)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and "Traceback" not in captured.err
+        assert captured.err.count("\n") == 1
+        assert "duplicate chunk id 004#" in captured.err
+        assert "004_b59c51503d8ee357.txt" in captured.err and "004_copy.txt" in captured.err
+
+
+def _stdin_bytes(monkeypatch, data: bytes) -> None:
+    import io
+
+    # As the real stdin: text decoded with surrogateescape over a binary buffer.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+    monkeypatch.setattr("sys.stdin", stream)
+
+
+_BAD_BATCH = b"".join(
+    [
+        "浙江省との教育交流\n".encode(),
+        ("の" * 2001 + "\n").encode(),
+        b"\x01\x02\x1b\x7f\n",
+        b"\n",
+        "静岡".encode() + b"\xff\xfe" + "県\n".encode(),
+        "北京事務所の所在地\n".encode(),
+    ]
+)
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_a_bad_line_of_a_stdin_batch_gets_its_own_error_and_the_rest_are_answered(
+    engine, capsys, monkeypatch, command: str
+) -> None:
+    _stdin_bytes(monkeypatch, _BAD_BATCH)
+    args = [command, "--json", "-", "--no-rebuild", "--index", str(engine.config.index_dir)]
+    assert main(args) == 1  # some lines were refused
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r.get("line") for r in rows] == [None, 2, 3, 5, None]
+    assert [r.get("question") for r in rows] == [
+        "浙江省との教育交流",
+        None,
+        None,
+        None,
+        "北京事務所の所在地",
+    ]
+    assert "2,001 characters" in rows[1]["error"]
+    assert "empty" in rows[2]["error"]
+    assert "not UTF-8" in rows[3]["error"]
+    assert all(("answer" if command == "ask" else "hits") in rows[i] for i in (0, 4))
+    assert "Traceback" not in captured.err and "2, 3, 5" in captured.err
+
+
+def test_a_stdin_line_too_long_to_hold_is_skipped_to_its_end(engine, capsys, monkeypatch) -> None:
+    _stdin_bytes(monkeypatch, b"x" * 200_000 + "\n浙江省との教育交流\n".encode())
+    args = ["search", "--json", "-", "--no-rebuild", "--index", str(engine.config.index_dir)]
+    assert main(args) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0]["line"] == 1 and "at most 2,000 characters" in rows[0]["error"]
+    assert rows[1]["question"] == "浙江省との教育交流" and rows[1]["hits"]

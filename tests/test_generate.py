@@ -27,6 +27,7 @@ from qa.config import Config, ConfigError
 from qa.corpus import load_corpus
 from qa.evaluation import load_dataset
 from qa.generate import LLM, Responder, check_reply, generate
+from qa.names import NameIndex
 from qa.ui import ChatService
 
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
@@ -554,3 +555,48 @@ def test_chat_shows_the_generator_and_the_same_highlight(
     plain = ChatService(answerer, documents=documents)
     reply = plain.messages(plain.answer(SHIZUOKA))[0]["content"]
     assert "回答 Answer: 抽出 extractive" in reply and "LLM" not in reply
+
+
+# --- names in a reply -----------------------------------------------------------------------
+
+#: Corpus names by their Latin keys, as the answerer's name index finds them.
+NAMES = NameIndex.build(["静岡県", "静岡", "浙江省", "浙江", "北京市", "北京", "大連市", "大連"])
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "静岡県と浙江省の覚書は2012年4月4日に結ばれました [1]。",
+        "中国の浙江省と日本の静岡県の覚書です [1]。",
+        "Shizuoka Prefecture and Zhejiang signed it on April 4, 2012 [1].",
+        "静冈县与浙江省于2012年4月4日签署了备忘录 [1]。",
+        "担当は企画広報部 地域外交局 地域外交課です [1]。",
+    ],
+)
+def test_replies_naming_the_cited_places_pass(reply: str) -> None:
+    assert check_reply(reply, [CARD, SURVEY], names=NAMES.find) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        # The right date with the wrong partner.
+        ("静岡県と北京市の覚書は2012年4月4日に結ばれました [1]。", "unsupported name: 北京市"),
+        ("静岡県と大連の覚書は2012年4月4日です [1]。", "unsupported name: 大連"),
+        (
+            "Shizuoka Prefecture and Beijing signed it on April 4, 2012 [1].",
+            "unsupported name: 北京",
+        ),
+        ("静冈县与北京市于2012年4月4日签署了备忘录 [1]。", "unsupported name: 北京市"),
+        ("静岡県とハノイ市の覚書は2012年4月4日です [1]。", "unsupported name: ハノイ市"),
+    ],
+)
+def test_a_reply_naming_a_place_the_cited_passages_do_not_is_not_used(
+    reply: str, reason: str
+) -> None:
+    assert check_reply(reply, [CARD, SURVEY], names=NAMES.find) == reason
+
+
+def test_a_reply_naming_another_country_is_not_used() -> None:
+    reason = check_reply("ベトナムの浙江省と静岡県の覚書です [1]。", [CARD, SURVEY])
+    assert reason is not None and reason.startswith("unsupported name: ")

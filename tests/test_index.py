@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 import shutil
+import zlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from qa.cli import main
 from qa.engine import open_engine
 from qa.index import Index, QAIndexError
 
@@ -142,3 +148,111 @@ def test_a_damaged_index_is_rebuilt(engine, tmp_path: Path) -> None:
     assert any("damaged" in m and "rebuilding" in m for m in messages)
     assert rebuilt.index.chunks == engine.index.chunks
     Index.load(target)  # the rebuilt index is whole again
+
+
+def _edit_manifest(target: Path, **changes: object) -> None:
+    path = target / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**data, **changes}, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("files", None),
+        ("corpus", []),
+        ("chunks", "241"),
+        ("documents", {"000_b054f97bdabcbb53.txt": 1}),
+        ("files", {"../../etc/passwd": "0" * 64}),
+        ("format", True),
+    ],
+)
+def test_a_manifest_field_of_the_wrong_type_is_damaged_not_a_traceback(
+    engine, tmp_path: Path, key: str, value: object
+) -> None:
+    target = _copy(engine, tmp_path)
+    _edit_manifest(target, **{key: value})
+    with pytest.raises(QAIndexError, match=rf"damaged manifest \({key}"):
+        open_engine(
+            engine.config.replace(index_dir=target), rebuild=False, embedder=engine.embedder
+        )
+
+
+def test_a_manifest_listing_no_files_with_a_truncated_chunks_file_is_damaged(
+    engine, tmp_path: Path
+) -> None:
+    target = _copy(engine, tmp_path)
+    lines = (target / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (target / "chunks.jsonl").write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    _edit_manifest(target, files={})
+    with pytest.raises(QAIndexError, match=r"damaged manifest \(files: .*chunks\.jsonl"):
+        Index.load(target)
+
+
+class _HashEncoder:
+    """Deterministic unit vectors from each text's hash: rebuilds in a second, not minutes."""
+
+    def __init__(self, name: str, dimension: int) -> None:
+        self.name, self.dimension = name, dimension
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).random(self.dimension) for t in texts]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode_passages([text])[0]
+
+
+def test_a_manifest_of_the_wrong_shape_is_rebuilt_with_the_reason(engine, tmp_path: Path) -> None:
+    target = _copy(engine, tmp_path)
+    _edit_manifest(target, files=None)
+    messages: list[str] = []
+    encoder = _HashEncoder(engine.embedder.name, engine.embedder.dimension)
+    cfg = engine.config.replace(index_dir=target)
+    rebuilt = open_engine(cfg, embedder=encoder, log=messages.append)
+    assert any("damaged manifest (files" in m and "rebuilding" in m for m in messages)
+    assert rebuilt.index.chunks == engine.index.chunks
+    assert Index.load(target).manifest.files  # whole again, and it lists its files
+
+
+class _NoEmbedding(_HashEncoder):
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        raise AssertionError("embedding started")
+
+
+def test_a_stale_index_that_cannot_be_written_is_reported_before_any_embedding(
+    engine, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.config.corpus_dir, corpus)
+    with (corpus / "004_b59c51503d8ee357.txt").open("a", encoding="utf-8") as f:
+        f.write("\n追記。\n")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    target = checkout / "index"
+    shutil.copytree(engine.config.index_dir, target)
+    real_mkdir = os.mkdir
+
+    def read_only_mkdir(path, *args, **kwargs):
+        # The checkout is on a read-only file system (which binds root too, unlike chmod).
+        if Path(path).resolve().is_relative_to(checkout.resolve()):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", read_only_mkdir)
+    cfg = engine.config.replace(corpus_dir=corpus, index_dir=target)
+    messages: list[str] = []
+    encoder = _NoEmbedding(engine.embedder.name, engine.embedder.dimension)
+    with pytest.raises(
+        QAIndexError,
+        match=r"stale \(corpus changed.*cannot be rebuilt: .*checkout cannot be written",
+    ):
+        open_engine(cfg, embedder=encoder, log=messages.append)
+    assert not any("rebuilding" in m for m in messages)
+    # `qa build-index` says so at once too, as its one-line error.
+    args = ["build-index", "--corpus", str(corpus), "--index", str(target)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "cannot build the index" in err and "Read-only file system" in err
+    assert Index.read_manifest(target) == Index.read_manifest(engine.config.index_dir)

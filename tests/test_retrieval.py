@@ -80,3 +80,12 @@ def test_chunk_scores_are_the_best_of_their_passages_brute_force(engine) -> None
     assert [engine.index.chunks.index(h.chunk) for h in hits] == expected
     for h in hits:
         assert h.score == pytest.approx(best[engine.index.chunks.index(h.chunk)])
+
+
+def test_hybrid_search_returns_k_hits_when_k_is_deeper_than_the_fusion_default(engine) -> None:
+    # Every chunk has a dense score, so hybrid search can always fill k hits up to the
+    # number of chunks; fusion used to look 50 deep in each list, which capped it at ~67.
+    for k in (100, len(engine.index.chunks)):
+        hits = engine.retriever.search("自治体の国際交流", mode="hybrid", k=k)
+        assert len(hits) == k
+        assert len({h.chunk.id for h in hits}) == k

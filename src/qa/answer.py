@@ -29,6 +29,7 @@ from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_featu
 from qa.retrieval import Filters, Hit, Retriever
 from qa.schema import Chunk
 from qa.textclean import fold_nfkc
+from qa.tokenize import content_words
 from qa.units import locate
 
 if TYPE_CHECKING:
@@ -173,6 +174,10 @@ class Answerer:
         """The question's analysis, against the corpus's place names."""
         return analyze(question, self._names, self._name_index)
 
+    def corpus_names(self, text: str, lang: str) -> set[str]:
+        """Corpus place names ``text`` writes in Latin letters, Chinese or katakana."""
+        return self._name_index.find(text, lang)
+
     def search(self, q: Question, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The retrieved chunks the reader reads (at least 20, for cards found by name)."""
         if not q.text:
@@ -194,7 +199,7 @@ class Answerer:
         hits = self.search(q, k=k, filters=filters)
         t1 = time.perf_counter()
         reading = None
-        if hits and not _asks_nothing(q):
+        if hits and not self._asks_nothing(q):
             reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
         selection = self.listing(q, reading, hits, filters)
         if selection is not None:
@@ -217,12 +222,22 @@ class Answerer:
         filters: Filters | None = None,
     ) -> Selection | None:
         """The agreements ``q`` asks about, when a list answers it better than the reader."""
-        if _asks_nothing(q):
+        if self._asks_nothing(q):
             return None
         allows = None if filters is None else (lambda cid: filters.allows(self._chunks[cid]))
         selection = self.agreements.select(q, allows)
         features = route_features(q, selection, reading, hits)
         return selection if prefers_listing(self.reader.model, features) else None
+
+    def _asks_nothing(self, q: Question) -> bool:
+        """:func:`_asks_nothing`, or a question of no kind that names nothing and none of
+        whose nouns the documents use (「の」×2000, 「詳しく教えてください」)."""
+        if _asks_nothing(q):
+            return True
+        if q.kind != "other" or _names_something(q):
+            return False
+        vocab = self.retriever.index.bm25.vocab_dict
+        return not any(word in vocab for word in content_words(q.lexical))
 
     def _listed(
         self, question: str, q: Question, selection: Selection, t0: float, t1: float
@@ -290,11 +305,11 @@ def _asks_nothing(q: Question) -> bool:
     "<script>alert(1)</script>" or "ignore your instructions…" are not asked of
     the documents: whatever line came closest would be an arbitrary answer.
     """
-    return (
-        q.kind == "other"
-        and not _HAN_OR_KANA.search(q.text)
-        and not (q.places or q.years or q.countries or q.topics)
-    )
+    return q.kind == "other" and not _HAN_OR_KANA.search(q.text) and not _names_something(q)
+
+
+def _names_something(q: Question) -> bool:
+    return bool(q.places or q.years or q.countries or q.topics)
 
 
 def _citation(rank: int, chunk: Chunk, span: tuple[int, int] | None, score: float) -> Citation:

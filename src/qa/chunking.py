@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qa import parse_beijing, parse_mofa, parse_seminar, parse_survey
+from qa.corpus import CorpusError
 from qa.parse_common import ParseError
 from qa.schema import Chunk, Document
 
@@ -38,11 +39,20 @@ def chunk_document(doc: Document) -> list[Chunk]:
 
 
 def chunk_corpus(docs: list[Document]) -> list[Chunk]:
-    """Chunks of every document, in manifest order; ids are unique."""
+    """Chunks of every document, in manifest order; ids are unique.
+
+    Raises:
+        CorpusError: Two documents give the same chunk id (they share the number
+            their ids start with, e.g. one file listed again under another name).
+    """
     chunks = [c for doc in docs for c in chunk_document(doc)]
-    seen: set[str] = set()
+    paths = {d.id: d.path for d in docs}
+    first: dict[str, Chunk] = {}
     for c in chunks:
-        if c.id in seen:
-            raise ValueError(f"duplicate chunk id {c.id}")
-        seen.add(c.id)
+        if c.id in first:
+            raise CorpusError(
+                f"duplicate chunk id {c.id}: {paths[first[c.id].doc]} and {paths[c.doc]} "
+                "start with the same number; give each document its own"
+            )
+        first[c.id] = c
     return chunks

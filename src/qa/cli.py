@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from qa.batch import Batch, Line, read_lines
 from qa.chunking import ParseError, chunk_corpus
 from qa.config import Config, ConfigError, default_model_dir
 from qa.corpus import CorpusError, load_corpus
@@ -328,7 +329,7 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     if not filters.matches_anything(engine.index.chunks):
         print(f"qa: note: no chunk matches the filters ({filters.describe()})", file=sys.stderr)
-    for question in questions:
+    for question in questions:  # a bad line of a batch is printed as its error, in its place
         started = time.perf_counter()
         hits = engine.retriever.search(question, mode=cfg.mode, k=cfg.top_k, filters=filters)
         total_ms = (time.perf_counter() - started) * 1000
@@ -356,7 +357,7 @@ def _run_search(args: argparse.Namespace, cfg: Config) -> int:
             preview = " ".join(h.chunk.text.split())[:160]
             print(f"{h.rank}. [{h.score:.4f}] {h.chunk.id}  {h.chunk.title}\n   {preview}")
         print(f"({total_ms:.1f} ms)")
-    return 0
+    return questions.status()
 
 
 def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
@@ -390,7 +391,7 @@ def _run_ask(args: argparse.Namespace, cfg: Config) -> int:
             print(f"  (written by {answer.generator} from the passages above)")
         elif answer.fallback_reason:
             print(f"  (extractive: the LLM's answer was not used: {answer.fallback_reason})")
-    return 0
+    return questions.status()
 
 
 def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
@@ -577,13 +578,13 @@ def _filters(specs: list[str]) -> Filters:
     return Filters(**values)
 
 
-def _questions(arg: str, as_json: bool) -> list[str]:
-    """The question, or with ``-`` the non-empty lines of stdin (which needs --json)."""
+def _questions(arg: str, as_json: bool) -> Batch:
+    """The question, or with ``-`` the non-blank lines of stdin (which needs --json)."""
     if arg != "-":
-        return [_check_question(arg)]
+        return Batch([Line(1, _check_question(arg), None)])
     if not as_json:
         raise UsageError("reading questions from stdin ('-') needs --json")
-    return [_check_question(line) for line in sys.stdin if line.strip()]
+    return Batch(read_lines(getattr(sys.stdin, "buffer", sys.stdin)))
 
 
 def _check_question(text: str) -> str:

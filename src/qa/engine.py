@@ -13,8 +13,10 @@ model without that file.
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from qa.chunking import chunk_corpus
 from qa.config import Config, default_model_dir
@@ -26,7 +28,7 @@ from qa.query_encoder import OnnxQueryEncoder
 from qa.retrieval import Retriever
 from qa.tokenize import JapaneseTokenizer
 
-__all__ = ["Engine", "build_index", "open_engine"]
+__all__ = ["Engine", "build_index", "open_engine", "write_problem"]
 
 Log = Callable[[str], None]
 
@@ -54,10 +56,30 @@ def _embedder(cfg: Config) -> Embedder:
     return Embedder(cfg.model, device=cfg.device, batch_size=cfg.batch_size, offline=cfg.offline)
 
 
+def write_problem(index_dir: Path) -> str | None:
+    """Why an index cannot be saved at ``index_dir`` (``None`` when it can), found by
+    creating and removing a folder beside it, as saving does (read-only checkouts,
+    permissions, a file in the way)."""
+    folder = index_dir.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # saving creates the missing folders from here
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{index_dir.name}-probe-", dir=folder)).rmdir()
+    except OSError as exc:
+        return (
+            f"{folder} cannot be written ({exc.strerror or exc}); run `qa build-index` "
+            "where it can, or set QA_INDEX_DIR (--index) to a writable folder"
+        )
+    return None
+
+
 def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _stderr) -> Index:
     """Build the index for the configured corpus and model and save it to ``cfg.index_dir``."""
     docs = load_corpus(cfg.corpus_dir)
     chunks = chunk_corpus(docs)
+    problem = write_problem(cfg.index_dir)
+    if problem:  # before minutes of embedding, not after
+        raise QAIndexError(f"cannot build the index: {problem}")
     embedder = embedder or _embedder(cfg)
     tokenizer = JapaneseTokenizer(cfg.token_form)
     manifest = expected_manifest(
@@ -109,6 +131,9 @@ def open_engine(
     except QAIndexError as exc:
         if not rebuild:
             raise QAIndexError(f"{exc}; run `qa build-index`") from None
+        problem = write_problem(cfg.index_dir)
+        if problem:
+            raise QAIndexError(f"{exc}, and it cannot be rebuilt: {problem}") from None
         log(f"{exc}: rebuilding.")
         index = build_index(cfg, embedder=embedder, log=log)
     _limit_threads(cfg, embedder)

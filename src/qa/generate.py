@@ -43,6 +43,7 @@ from typing import NamedTuple
 from qa.answer import Answer, Answerer, Citation
 from qa.config import Config
 from qa.question import detect_lang
+from qa.reply_names import NameFinder, unsupported_name
 from qa.retrieval import Filters
 
 __all__ = [
@@ -70,6 +71,7 @@ FALLBACK_CODES = (
     "no citation",
     "unknown citation",
     "unsupported value",
+    "unsupported name",
 )
 #: Replies are short; a bigger body is not a chat completion.
 MAX_REPLY_BYTES = 1_000_000
@@ -138,20 +140,27 @@ class Responder:
         it is a list of agreements, which the survey's fields state exactly)."""
         if self.llm is None or answer.count is not None:
             return answer
-        return generate(answer, self.llm, titles=self._titles)
+        return generate(answer, self.llm, titles=self._titles, names=self.answerer.corpus_names)
 
 
 class _Fallback(Exception):
     """The reply cannot be used; ``args[0]`` is the fallback reason."""
 
 
-def generate(answer: Answer, llm: LLM, *, titles: Mapping[str, str] | None = None) -> Answer:
+def generate(
+    answer: Answer,
+    llm: LLM,
+    *,
+    titles: Mapping[str, str] | None = None,
+    names: NameFinder | None = None,
+) -> Answer:
     """Have ``llm`` answer from ``answer``'s citations; keep ``answer`` if its reply fails a check.
 
     Args:
         answer: The extractive answer; its citations are the passages the model sees.
         llm: The language model.
         titles: Document id → title, shown with each passage.
+        names: Finds the corpus's place names in a reply in Latin letters or Chinese.
 
     Returns:
         A copy of ``answer`` with the reply as ``text`` and ``generator`` ``llm:<model>``;
@@ -166,7 +175,7 @@ def generate(answer: Answer, llm: LLM, *, titles: Mapping[str, str] | None = Non
     try:
         body = _post(llm, prompt_messages(answer, passages), key)
         reply = _content(body)
-        problem = check_reply(reply, passages)
+        problem = check_reply(reply, passages, names=names)
         if problem is not None:
             raise _Fallback(problem)
     except _Fallback as exc:
@@ -364,16 +373,22 @@ class _Facts(NamedTuple):
     numbers: list[tuple[str, str]]
 
 
-def check_reply(reply: str, passages: Sequence[str]) -> str | None:
+def check_reply(
+    reply: str, passages: Sequence[str], *, names: NameFinder | None = None
+) -> str | None:
     """Why ``reply`` cannot be used as an answer from ``passages``, or ``None`` when it can.
 
     Args:
         reply: The model's answer.
         passages: The passages it was given; ``passages[n - 1]`` is [n].
+        names: Finds the corpus's place names in Latin letters or Chinese
+            (:mod:`qa.reply_names` finds Japanese proper nouns and countries without it).
 
     Returns:
         ``"no citation"``, ``"unknown citation: [n]"``, ``"unsupported value: <as written>"``
-        (a date, number, phone, e-mail or URL that none of the cited passages holds), or None.
+        (a date, number, phone, e-mail or URL that none of the cited passages holds),
+        ``"unsupported name: <name>"`` (a place, organisation or country they do not
+        name), or None.
     """
     text = unicodedata.normalize("NFKC", reply)
     cited = {int(n) for m in _CITE.finditer(text) for n in re.findall(r"\d+", m.group(1))}
@@ -409,7 +424,8 @@ def check_reply(reply: str, passages: Sequence[str]) -> str | None:
     for written, key in claimed.numbers:
         if key not in numbers:
             return f"unsupported value: {written}"
-    return None
+    name = unsupported_name(_CITE.sub(" ", text), source, names)
+    return None if name is None else f"unsupported name: {name}"
 
 
 def _facts(text: str) -> _Facts:

@@ -25,6 +25,7 @@ import numpy as np
 
 from qa.chunking import CHUNKER_VERSION
 from qa.corpus import corpus_fingerprint
+from qa.index_schema import manifest_problem
 from qa.passages import Passage, passages_of
 from qa.schema import Chunk, Document
 from qa.tokenize import JapaneseTokenizer
@@ -259,15 +260,20 @@ class Index:
         """The manifest of the index at ``path``.
 
         Raises:
-            QAIndexError: There is no index there, or its manifest is unreadable.
+            QAIndexError: There is no index there, or its manifest is unreadable or does
+                not have the schema (:func:`~qa.index_schema.manifest_problem`).
         """
         file = path / _MANIFEST
         if not file.is_file():
             raise QAIndexError(f"{path}: no index here (run `qa build-index`)")
         try:
-            return IndexManifest(**json.loads(file.read_text(encoding="utf-8")))
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
             raise QAIndexError(f"{file}: damaged manifest ({exc})") from None
+        problem = manifest_problem(data)
+        if problem is not None:
+            raise QAIndexError(f"{file}: damaged manifest ({problem})")
+        return IndexManifest(**data)
 
     @classmethod
     def load(cls, path: Path) -> Index:
@@ -294,6 +300,8 @@ class Index:
             unit_vectors = np.load(path / _UNITS, allow_pickle=False)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise QAIndexError(f"{path}: cannot be read ({exc})") from None
+        if (len(chunks), len(passages)) != (manifest.chunks, manifest.passages):
+            raise QAIndexError(f"{path}: damaged ({len(chunks)} chunks, {len(passages)} passages)")
         index = cls(chunks, passages, bm25, dense, manifest, unit_vectors)
         if units_hash(index.units) != manifest.units_hash:
             raise QAIndexError(f"{path}: index is stale (the reader's units of its chunks changed)")

@@ -35,7 +35,7 @@ MODES = ("bm25", "dense", "hybrid")
 _RRF_K = 10
 _BM25_WEIGHT = 0.5
 _DENSE_WEIGHT = 1.0
-#: How deep each ranking goes into the fusion.
+#: How deep each ranking goes into the fusion, at least (a search for k hits looks k deep).
 _FUSE_DEPTH = 50
 
 
@@ -137,7 +137,7 @@ class Retriever:
         elif mode == "dense":
             scores, best = self._chunk_scores(self._dense(question))
         else:
-            scores, best = self._fused(question, allowed)
+            scores, best = self._fused(question, allowed, max(_FUSE_DEPTH, k))
         scores = np.where(allowed, scores, -np.inf)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
@@ -187,13 +187,15 @@ class Retriever:
         has_passage[owner] = True
         return np.where(has_passage, scores, -np.inf), best
 
-    def _fused(self, question: str, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fused(
+        self, question: str, allowed: np.ndarray, depth: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         lexical, lexical_best = self._chunk_scores(self._bm25(question))
         dense, dense_best = self._chunk_scores(self._dense(question))
         fused = np.zeros(len(self.index.chunks), dtype=np.float64)
         for scores, weight in ((lexical, _BM25_WEIGHT), (dense, _DENSE_WEIGHT)):
             ranked = np.argsort(-np.where(allowed, scores, -np.inf), kind="stable")
-            ranked = [i for i in ranked[:_FUSE_DEPTH] if allowed[i] and scores[i] > 0]
+            ranked = [i for i in ranked[:depth] if allowed[i] and scores[i] > 0]
             for rank, i in enumerate(ranked, start=1):
                 fused[i] += weight / (_RRF_K + rank)
         best = np.where(lexical > 0, lexical_best, dense_best)

@@ -19,7 +19,9 @@ from typing import Any
 
 from qa.textclean import normalize
 
-__all__ = ["FORMS", "JapaneseTokenizer", "TokenizerError", "normalize", "unidic_tagger"]
+__all__ = [
+    "FORMS", "JapaneseTokenizer", "TokenizerError", "content_words", "normalize", "unidic_tagger",
+]  # fmt: skip
 
 #: ``surface``: the word as written; ``base``: its dictionary form as written
 #: (結ば → 結ぶ), which folds inflection but keeps kanji spellings of names.
@@ -43,6 +45,23 @@ def unidic_tagger() -> Any:
     import unidic_lite
 
     return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+
+
+def content_words(text: str) -> list[str]:
+    """The nouns of ``text`` (unidic 名詞: common and proper nouns, numerals), as BM25
+    tokens spell them; pronouns, verbs, adjectives and particles are left out.
+
+    Example:
+        >>> content_words("静岡県の連絡先を教えてください")
+        ['静岡', '県', '連絡', '先']
+    """
+    text = normalize(text)
+    return [
+        word.surface.lower()
+        for i in range(0, len(text), _PIECE)
+        for word in unidic_tagger()(text[i : i + _PIECE])
+        if word.feature.pos1 == "名詞"
+    ]
 
 
 class JapaneseTokenizer:
