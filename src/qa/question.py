@@ -145,14 +145,18 @@ def name_components(name: str) -> set[str]:
         for country in countries_in(part):
             part = part.replace(country, "")
         pos = 0
+        comp = ""
         for m in _COMPONENT.finditer(part):
             comp = part[pos : m.end()] if pos == m.start() else m.group(0)
             pos = m.end()
             stem = place_stem(comp)
-            if len(comp) >= 2 and stem:
+            if len(comp) >= 2 and comp.rstrip(PLACE_SUFFIXES):  # not 町村 alone
                 out.add(comp)
                 if len(stem) >= 2:
                     out.add(stem)
+        # 原州市 splits as 原州 + 市 (州 is a suffix too): the name with its last suffix.
+        if comp and pos < len(part) and not part[pos:].strip(PLACE_SUFFIXES):
+            out.add(comp + part[pos:])
         if len(part) >= 2 and part.rstrip(PLACE_SUFFIXES):
             out.add(part)
     return out
