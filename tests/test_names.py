@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from qa.names import NameIndex, countries_named, latin_key
+from qa.countries import countries_named
+from qa.names import NameIndex
 from qa.question import analyze, detect_lang
-from qa.scripts import japanese_forms
+from qa.scripts import japanese_forms, latin_key
 
 
 @pytest.fixture(scope="module")

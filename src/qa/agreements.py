@@ -29,8 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from qa.countries import countries_named
 from qa.lexicon import LEXICON
-from qa.names import PLACE_SUFFIXES, countries_named
+from qa.names import PLACE_SUFFIXES
 from qa.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.question import NAME_SEPARATORS, Question, name_components, year_mentions
 from qa.schema import Card, Chunk

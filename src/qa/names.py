@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from qa.countries import countries_named
 from qa.lexicon import LEXICON
-from qa.scripts import japanese_forms, simplified_forms
+from qa.scripts import japanese_forms, latin_key, simplified_forms
 from qa.sounds import english_kana, kana_reading, readings, skeleton
 from qa.tokenize import unidic_tagger
 
@@ -46,9 +47,6 @@ __all__ = [
     "NameFinder",
     "NameIndex",
     "NameMatch",
-    "countries_named",
-    "inside_katakana",
-    "latin_key",
     "loanword",
     "place_stem",
 ]  # fmt: skip
@@ -74,15 +72,6 @@ def place_stem(name: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
-
-
-def latin_key(text: str) -> str:
-    """Lower-case letters and single spaces, long vowels folded: ``Nyuuyooku`` → ``nyuyoku``."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z]+", " ", text).strip()
-    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ee", "e")):
-        text = text.replace(long, short)
-    return text
 
 
 class NameFinder(Protocol):
@@ -330,77 +319,3 @@ def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[s
         kana_sounds={k: frozenset(v) for k, v in kana_sounds.items()},
         simplified={n: simplified_forms(n) for n in kept},
     )
-
-
-def countries_named(text: str, lang: str) -> tuple[str, ...]:
-    """Countries ``text`` names, in order: the survey's by its official names (any of
-    the lexicon's spellings), any other by its Japanese name (ISO 3166, pycountry's
-    translations). A name inside a longer one (印度 in 印度尼西亚) does not count."""
-    hits: list[tuple[int, int, str]] = []
-    if lang == "en":
-        probe = f" {latin_key(text)} "
-        for key, country in _world()["en"].items():
-            start = probe.find(f" {key} ")
-            if start >= 0:
-                hits.append((start, start + len(key) + 1, country))
-    else:
-        world = _world()
-        for m in world["pattern"].finditer(text):
-            if not inside_katakana(text, m.start(), m.end()):
-                hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
-    kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
-    return tuple(dict.fromkeys(c for _, _, c in sorted(kept)))
-
-
-_KATAKANA = frozenset(chr(c) for c in range(0x30A1, 0x30FF))
-
-
-def inside_katakana(text: str, start: int, end: int) -> bool:
-    """A katakana word found inside a longer katakana run (タイ in タイトル)."""
-    word = text[start:end]
-    before = start > 0 and text[start - 1] in _KATAKANA and word[0] in _KATAKANA
-    after = end < len(text) and text[end] in _KATAKANA and word[-1] in _KATAKANA
-    return before or after
-
-
-#: The country of every Japanese municipality: never the foreign side's.
-_HOME = "JP"
-
-
-@functools.cache
-def _world() -> dict[str, Any]:
-    """Country names → the name to constrain by: ``en`` (Latin keys) and ``cjk``
-    (Japanese and simplified Chinese spellings), and ``pattern``, the ``cjk``
-    names longest first (印度尼西亚 before 印度)."""
-    import gettext
-
-    import pycountry
-
-    survey = {w: o for o, ws in LEXICON.countries["ja"].items() for w in (o, *ws)}
-    en: dict[str, str] = {}
-    cjk: dict[str, str] = {}
-    books = {
-        lang: gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
-        )
-        for lang in ("ja", "zh_CN")
-    }
-    for country in pycountry.countries:
-        if country.alpha_2 == _HOME:
-            continue
-        ja = re.sub(r"\s*[(（].*", "", books["ja"].gettext(country.name)).strip()
-        official = survey.get(ja, ja)
-        for attr in ("name", "common_name", "official_name"):
-            name = getattr(country, attr, None)
-            if name and "," not in name:
-                en.setdefault(latin_key(name), official)
-        for word in (ja, books["zh_CN"].gettext(country.name)):
-            if len(word) >= 2 and "," not in word:
-                cjk.setdefault(word, official)
-    for official, words in LEXICON.countries["en"].items():
-        en.update({latin_key(w): official for w in words})
-    for lang in ("ja", "zh"):
-        for official, words in LEXICON.countries[lang].items():
-            cjk.update({w: official for w in (official, *words)})
-    pattern = re.compile("|".join(map(re.escape, sorted(cjk, key=len, reverse=True))))
-    return {"en": en, "cjk": cjk, "pattern": pattern}

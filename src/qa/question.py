@@ -18,10 +18,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qa.countries import countries_named
 from qa.lexicon import LEXICON
-from qa.names import PLACE_SUFFIXES, NameFinder, countries_named, inside_katakana, place_stem
+from qa.names import PLACE_SUFFIXES, NameFinder, place_stem
 from qa.parse_survey import countries_in
-from qa.scripts import HAN, japanese_forms, simplified_only
+from qa.scripts import HAN, inside_katakana, japanese_forms, simplified_only
 
 __all__ = [
     "KINDS",

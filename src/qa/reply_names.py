@@ -24,8 +24,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from qa.names import PLACE_SUFFIXES, countries_named, japanese_forms
+from qa.countries import countries_named
+from qa.names import PLACE_SUFFIXES
 from qa.question import detect_lang
+from qa.scripts import japanese_forms
 
 __all__ = ["NameFinder", "names_in", "unsupported_name"]
 

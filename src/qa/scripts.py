@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HAN", "japanese_forms", "simplified_forms", "simplified_only"]
+__all__ = [
+    "HAN",
+    "inside_katakana",
+    "japanese_forms",
+    "latin_key",
+    "simplified_forms",
+    "simplified_only",
+]
 
 #: One Han character (CJK unified ideographs and extension A).
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -65,3 +73,23 @@ def simplified_only(text: str) -> bool:
     """``text`` holds a character that only simplified Chinese writes: one whose
     Japanese form differs (务 → 務, 县 → 県), unlike 国 or 広, which Japanese writes too."""
     return any(japanese_forms(ch) != ch for ch in set(text) if HAN.match(ch))
+
+
+def latin_key(text: str) -> str:
+    """Lower-case letters and single spaces, long vowels folded: ``Nyuuyooku`` → ``nyuyoku``."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z]+", " ", text).strip()
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ee", "e")):
+        text = text.replace(long, short)
+    return text
+
+
+_KATAKANA = frozenset(chr(c) for c in range(0x30A1, 0x30FF))
+
+
+def inside_katakana(text: str, start: int, end: int) -> bool:
+    """A katakana word found inside a longer katakana run (タイ in タイトル)."""
+    word = text[start:end]
+    before = start > 0 and text[start - 1] in _KATAKANA and word[0] in _KATAKANA
+    after = end < len(text) and text[end] in _KATAKANA and word[-1] in _KATAKANA
+    return before or after
