@@ -192,6 +192,9 @@ def test_a_manifest_listing_no_files_with_a_truncated_chunks_file_is_damaged(
 class _HashEncoder:
     """Deterministic unit vectors from each text's hash: rebuilds in a second, not minutes."""
 
+    #: Like an :class:`~qa.embedding.Embedder` whose model was never loaded.
+    loaded = False
+
     def __init__(self, name: str, dimension: int) -> None:
         self.name, self.dimension = name, dimension
 
@@ -256,3 +259,14 @@ def test_a_stale_index_that_cannot_be_written_is_reported_before_any_embedding(
     err = capsys.readouterr().err
     assert "cannot build the index" in err and "Read-only file system" in err
     assert Index.read_manifest(target) == Index.read_manifest(engine.config.index_dir)
+
+
+def test_the_manifest_schema_checks_every_field_the_manifest_writes() -> None:
+    # A field the manifest gains (query_encoder) and the schema lacks would make every
+    # index "damaged" and rebuilt on each start.
+    import dataclasses
+
+    from qa.index import IndexManifest
+    from qa.index_schema import _FIELDS
+
+    assert set(_FIELDS) == {f.name for f in dataclasses.fields(IndexManifest)}

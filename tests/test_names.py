@@ -42,7 +42,7 @@ def test_simplified_chinese_to_japanese_forms() -> None:
         ("静冈县与浙江省的备忘录", "zh", {"静岡県", "浙江省"}),
         ("神户市与越南坚江省", "zh", {"神戸市"}),
         # Katakana by sound: the Japanese reading of a kanji name, or its pinyin.
-        ("キタキュウシュウ市の提携は？", "ja", {"北九州"}),
+        ("キタキュウシュウ市の提携は？", "ja", {"北九州市"}),
         ("シェンヤンと提携している自治体は？", "ja", {"瀋陽"}),
         ("Sapporo市の提携先は？", "ja", {"札幌"}),
     ],

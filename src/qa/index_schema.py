@@ -70,6 +70,7 @@ _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "build_seconds": (_is_number, "a number"),
     "files": (_is_digest_map, "an object of file → sha256"),
     "documents": (_is_documents, "an object of document → its fields as text"),
+    "query_encoder": (_is_str, "text"),
 }
 
 
