@@ -489,8 +489,10 @@ def test_page_copies_text_dates_sources_and_shows_a_list(
         assert dated in intro
     examples = page.locator("#qa-examples")
     assert examples.get_by_text("⚠ 資料にない例").count() == 1
-    english = examples.get_by_text("When did Kawasaki and Da Nang sign their memorandum?")
-    assert english.is_visible() and english.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    english = examples.locator(
+        "button:visible", has_text="When did Kawasaki and Da Nang sign their memorandum?"
+    ).first
+    assert english.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     box = examples.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 900, box
     page.screenshot(path=tmp_path / "start-1366.png")
@@ -498,10 +500,9 @@ def test_page_copies_text_dates_sources_and_shows_a_list(
     _answer_after(page, SHIZUOKA, 0)
     source = chat.locator(".qa-source").first
     assert f"{SURVEY}（2012年8月調査時点）" in source.inner_text()  # the source's date
-    answer_row = chat.locator(".message-row, .message-wrap > div").filter(
-        has=chat.locator(".qa-answer")
-    )
-    answer_row.first.get_by_role("button", name="Copy message").first.click()
+    # The buttons of the answer's messages (the only assistant turn yet).
+    answer_row = chat.locator(".message-buttons-left")
+    answer_row.first.get_by_role("button", name="Copy message", exact=True).click()
     page.wait_for_function("() => window.__copied.length > 0", timeout=30_000)
     copied = page.evaluate("() => window.__copied[0]")
     assert copied.startswith(SHIZUOKA_DATE), copied
@@ -513,7 +514,7 @@ def test_page_copies_text_dates_sources_and_shows_a_list(
     assert not any("<div" in label or "&lt;" in label for label in labels)
 
     # A thumb up on the answer is written, with its question and citations, to the file.
-    answer_row.first.get_by_role("button", name="Like").first.click()
+    answer_row.first.get_by_role("button", name="Like", exact=True).click()
     votes = _wait_for_lines(feedback_file)
     assert votes[-1]["liked"] is True and votes[-1]["question"] == SHIZUOKA
     assert votes[-1]["answer"] == SHIZUOKA_DATE
