@@ -454,7 +454,7 @@ def test_page_follows_up_over_three_turns(
         assert marks.count() == n + 1
         assert marks.nth(n).inner_text() == expected
         assert marks.nth(n).is_visible()
-        source = chat.locator(".qa-source").filter(has=marks.nth(n))
+        source = marks.nth(n).locator("xpath=ancestor::div[contains(@class, 'qa-source')][1]")
         assert SHIZUOKA_CARD in source.inner_text()
         about = answer.locator(".qa-about")
         if n == 0:
