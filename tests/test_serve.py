@@ -286,7 +286,8 @@ def _call_ask(served: Served, data: list) -> str:
 def test_ask_with_missing_or_file_shaped_arguments_says_why(served: Served) -> None:
     start = served.log_size()
     missing = _call_ask(served, [])
-    assert "event: error" in missing and "needed: 4, got: 0" in missing
+    # question, three filters and history
+    assert "event: error" in missing and "needed: 5, got: 0" in missing
     file_shaped = {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}
     refused = _call_ask(served, [file_shaped, "", "", ""])
     assert "event: error" in refused and "not uploaded by a user" in refused

@@ -15,8 +15,11 @@ import pytest
 
 from conftest import CORPUS, ROOT
 from qa.answer import ABSTAIN, Answerer
+from qa.chat_page import EXAMPLE_LABEL_CHARS, example_labels
 from qa.corpus import load_corpus
 from qa.ui import (
+    EXAMPLES,
+    NOT_IN_DOCUMENTS,
     ChatService,
     clean_question,
     create_app,
@@ -42,6 +45,9 @@ SHIZUOKA_DATE = "平成24（2012）年4月4日"
 SHIZUOKA_CARD = "日本国静岡県と中華人民共和国浙江省との教育交流協力覚書"
 UNANSWERABLE = "青森市とパリ市の特定分野の協定はいつ結ばれた？"
 LIST_QUESTION = "ベトナムの自治体と提携している日本の自治体をすべて挙げてください"
+LIST_EXAMPLE = "ベトナムの自治体と提携している日本の自治体は？"
+FOLLOW_DEPARTMENT = "その提携の担当部署は？"
+FOLLOW_PHONE = "電話番号は？"
 MARKUP = "<script>alert(1)</script><b>x</b> 火星市との姉妹都市提携はいつ？"
 
 #: 20 questions (Japanese, English, Chinese; two the documents cannot answer) and the
@@ -177,6 +183,13 @@ def test_filters_restrict_the_sources_and_are_shown(service: ChatService) -> Non
     assert "絞り込み" not in service.messages(answer)[0]["content"]
 
 
+def test_examples_are_shown_whole_and_the_unanswerable_one_is_marked() -> None:
+    labels = example_labels(EXAMPLES, NOT_IN_DOCUMENTS)
+    assert all(len(label) <= EXAMPLE_LABEL_CHARS for label in labels), labels
+    marked = [label for label in labels if label.startswith("⚠ 資料にない例")]
+    assert marked == [f"⚠ 資料にない例 Not in the documents: {UNANSWERABLE}"]
+
+
 def test_question_is_checked() -> None:
     assert clean_question("  静岡県\x00は？ ") == "静岡県は？"
     with pytest.raises(ValueError, match="empty"):
@@ -195,9 +208,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def chat_url(engine):
-    """The app served in-process on a free loopback port, with the session's engine."""
-    app = create_app(engine)
+def feedback_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+
+
+@pytest.fixture(scope="module")
+def chat_url(engine, feedback_file: Path):
+    """The app served in-process on a free loopback port, with the session's engine;
+    its thumbs write to a temporary file."""
+    app = create_app(engine, feedback_path=feedback_file)
     url = launch(app, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
     yield url
     app.close()
@@ -368,4 +387,178 @@ def test_page_shows_a_list_answer_as_a_table_with_each_card_openable(
     kobe.first.locator(".qa-passage mark").wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(800)
     page.screenshot(path=tmp_path / "chat-list.png", full_page=True)
+    page.close()
+
+
+# --- follow-ups, copy, dates, layout and thumbs (#15) ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shizuoka_card(engine):
+    """The card that answers SHIZUOKA (its department and phone are the follow-ups' answers)."""
+    return next(c.card for c in engine.retriever.index.chunks if c.title == SHIZUOKA_CARD)
+
+
+def _answer_after(page, question: str, replies_before: int) -> None:
+    """Ask ``question`` and wait until the page shows more than ``replies_before`` answers."""
+    _ask(page, question)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-abstain').length > n",
+        arg=replies_before,
+        timeout=120_000,
+    )
+
+
+def test_api_follows_up_on_the_history_it_is_given(chat_url: str, shizuoka_card) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(chat_url, verbose=False)
+    first = client.predict(question=SHIZUOKA, api_name="/ask")
+    history = [{"role": "user", "content": SHIZUOKA}, {"role": "assistant", "content": first}]
+    second = client.predict(question=FOLLOW_DEPARTMENT, history=history, api_name="/ask")
+    assert second["answer"] == shizuoka_card.department.strip()
+    assert second["about"] == SHIZUOKA_CARD and second["as_of"] == "2012年8月調査時点"
+    # The earlier answer as text: the turn is asked again to know what it was about.
+    history += [
+        {"role": "user", "content": FOLLOW_DEPARTMENT},
+        {"role": "assistant", "content": second["answer"]},
+    ]
+    history[1] = {"role": "assistant", "content": first["answer"]}
+    third = client.predict(question=FOLLOW_PHONE, history=history, api_name="/ask")
+    assert third["answer"] == shizuoka_card.phone.strip() and third["about"] == SHIZUOKA_CARD
+    alone = client.predict(question=FOLLOW_PHONE, api_name="/ask")
+    assert "about" not in alone  # without history, nothing is followed up
+    with pytest.raises(AppError, match="history message 1: role must be 'user' or 'assistant'"):
+        client.predict(question=FOLLOW_PHONE, history=[{"role": "x"}], api_name="/ask")
+    client.close()
+
+
+def test_page_follows_up_over_three_turns(
+    browser, chat_url: str, shizuoka_card, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(chat_url)
+    chat = page.locator("#qa-chat")
+    turns = [
+        (SHIZUOKA, SHIZUOKA_DATE),
+        (FOLLOW_DEPARTMENT, shizuoka_card.department.strip()),
+        (FOLLOW_PHONE, shizuoka_card.phone.strip()),
+    ]
+    for n, (question, expected) in enumerate(turns):
+        _answer_after(page, question, n)
+        answer = chat.locator(".qa-answer").nth(n)
+        assert answer.locator(".qa-answer-text").inner_text() == expected, question
+        # Its answering source is open, on the same card, with the answer marked.
+        marks = chat.locator(".qa-passage mark")
+        assert marks.count() == n + 1
+        assert marks.nth(n).inner_text() == expected
+        assert marks.nth(n).is_visible()
+        source = marks.nth(n).locator("xpath=ancestor::div[contains(@class, 'qa-source')][1]")
+        assert SHIZUOKA_CARD in source.inner_text()
+        about = answer.locator(".qa-about")
+        if n == 0:
+            assert about.count() == 0
+        else:
+            assert about.inner_text() == f"↪ {SHIZUOKA_CARD}について About"
+            assert "2012年8月調査時点" in answer.inner_text()
+    # The department's answer gives the card's phone and e-mail with it.
+    department = chat.locator(".qa-answer").nth(1).inner_text()
+    assert shizuoka_card.phone.strip() in department and shizuoka_card.email.strip() in department
+    page.wait_for_timeout(800)  # the last source block slides open
+    page.screenshot(path=tmp_path / "follow-ups-1366.png")
+    page.close()
+
+
+def test_page_copies_text_dates_sources_and_shows_a_list(
+    browser, chat_url: str, feedback_file: Path, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    # What the copy button writes reaches this recorder (after the page's own script).
+    page.add_init_script(
+        "window.__copied = [];"
+        "navigator.clipboard.writeText = (s) => { window.__copied.push(s); "
+        "return Promise.resolve(); };"
+    )
+    page.goto(chat_url)
+    chat = page.locator("#qa-chat")
+    # The intro names the five documents with their dates; the examples are all in view,
+    # the one the documents cannot answer marked as such.
+    intro = page.locator("#qa-intro").inner_text()
+    for dated in ("2012年8月調査時点", "2018年7月時点", "FY2022", "FY2021"):
+        assert dated in intro
+    examples = page.locator("#qa-examples")
+    assert examples.get_by_text("⚠ 資料にない例").count() == 1
+    english = examples.locator(
+        "button:visible", has_text="When did Kawasaki and Da Nang sign their memorandum?"
+    ).first
+    assert english.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    box = examples.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900, box
+    page.screenshot(path=tmp_path / "start-1366.png")
+
+    _answer_after(page, SHIZUOKA, 0)
+    source = chat.locator(".qa-source").first
+    assert f"{SURVEY}（2012年8月調査時点）" in source.inner_text()  # the source's date
+    # The buttons of the answer's messages (the only assistant turn yet).
+    answer_row = chat.locator(".message-buttons-left")
+    answer_row.first.get_by_role("button", name="Copy message", exact=True).click()
+    page.wait_for_function("() => window.__copied.length > 0", timeout=30_000)
+    copied = page.evaluate("() => window.__copied[0]")
+    assert copied.startswith(SHIZUOKA_DATE), copied
+    assert f"[1] {SURVEY}（2012年8月調査時点） › {SHIZUOKA_CARD}" in copied
+    assert "<" not in copied and "&lt;" not in copied
+    # Screen readers get the message's text, not its markup.
+    labels = chat.locator("[aria-label]").evaluate_all("els => els.map(e => e.ariaLabel)")
+    assert any(label.startswith(SHIZUOKA_DATE) for label in labels)
+    assert not any("<div" in label or "&lt;" in label for label in labels)
+
+    # A thumb up on the answer is written, with its question and citations, to the file.
+    answer_row.first.get_by_role("button", name="Like", exact=True).click()
+    votes = _wait_for_lines(feedback_file)
+    assert votes[-1]["liked"] is True and votes[-1]["question"] == SHIZUOKA
+    assert votes[-1]["answer"] == SHIZUOKA_DATE
+    assert votes[-1]["citations"][0]["title"] == SHIZUOKA_CARD
+
+    # A list answer: its table, each agreement's card a closed source.
+    examples.get_by_text(LIST_EXAMPLE).click()
+    table = chat.locator("table.qa-list")
+    table.first.wait_for(timeout=120_000)
+    assert table.first.locator("tbody tr").count() == 6
+    assert "愛媛県西条市" in table.first.inner_text()
+    page.wait_for_timeout(800)
+    page.screenshot(path=tmp_path / "list-1366.png")
+    page.close()
+
+
+def _wait_for_lines(path: Path, tries: int = 600) -> list[dict]:
+    """The JSON lines of ``path``, once it has any (checked every 0.1 s, up to a minute)."""
+    import json
+    import time
+
+    for _ in range(tries):
+        if path.exists() and path.read_text(encoding="utf-8").strip():
+            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        time.sleep(0.1)
+    raise AssertionError(f"nothing written to {path}")
+
+
+def test_phone_layout_puts_the_filters_first_and_answers_follow_ups(
+    browser, chat_url: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(chat_url)
+    page.locator("#qa-question textarea").wait_for(timeout=60_000)
+    filters = page.locator("#qa-filters").bounding_box()
+    chat = page.locator("#qa-chat").bounding_box()
+    assert filters is not None and chat is not None
+    assert filters["y"] + filters["height"] <= chat["y"] + 1, (filters, chat)
+    assert filters["width"] > 300  # the whole width, not a squeezed column
+    page.screenshot(path=tmp_path / "start-390.png", full_page=True)
+    _answer_after(page, SHIZUOKA, 0)
+    _answer_after(page, FOLLOW_PHONE, 1)
+    about = page.locator("#qa-chat .qa-about")
+    assert about.first.inner_text() == f"↪ {SHIZUOKA_CARD}について About"
+    page.wait_for_timeout(800)
+    page.screenshot(path=tmp_path / "follow-up-390.png", full_page=True)
     page.close()

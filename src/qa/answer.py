@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Sequence
@@ -21,7 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa import followup
 from qa.agreements import Agreement, AgreementTable, Selection
+from qa.contacts import CONTACT_KINDS, as_of_words, contact_of
+from qa.followup import Topic
 from qa.gazetteer import Gazetteer
 from qa.lexicon import LEXICON
 from qa.question import Question, analyze
@@ -101,6 +105,11 @@ class Answer:
         items: For a question over many agreements, every agreement that matches,
             in the order of ``citations`` (item *i* cites citation *i + 1*).
         count: For such a question, how many agreements match (``None`` otherwise).
+        about: The previous turn's topic this question was asked about (a follow-up).
+        topic: What the next question may follow up on: the answering card or
+            section, else the topic this one was asked about.
+        as_of: For a contact answer, its document's date in words ("2012年8月調査時点").
+        contact: For a contact answer, the department, phone and e-mail written with it.
     """
 
     question: str
@@ -112,6 +121,10 @@ class Answer:
     fallback_reason: str | None = None
     items: tuple[Agreement, ...] = ()
     count: int | None = None
+    about: Topic | None = None
+    topic: Topic | None = None
+    as_of: str = ""
+    contact: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the shape of ``qa ask --json`` and ``/ask``."""
@@ -124,6 +137,12 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        if self.about is not None:
+            out["about"] = self.about.label
+        if self.as_of:
+            out["as_of"] = self.as_of
+        if self.contact:
+            out["contact"] = dict(self.contact)
         if self.count is not None:
             out["count"] = self.count
             out["items"] = [
@@ -192,10 +211,24 @@ class Answerer:
         hits = self.search(q, filters=filters)
         return q, hits, self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
 
-    def answer(self, question: str, *, k: int = 5, filters: Filters | None = None) -> Answer:
-        """Answer ``question`` from the documents, with citations; abstain when they do not say."""
+    def answer(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        filters: Filters | None = None,
+        previous: Topic | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the documents, with citations; abstain when they do not say.
+
+        ``previous`` is what the conversation was about (the last answer's ``topic``): a
+        question that names nothing or refers back is asked about it (:mod:`qa.followup`).
+        """
         t0 = time.perf_counter()
         q = self.analyze(question or "")
+        about = previous if followup.inherits(previous, q) else None
+        if about is not None:
+            q, filters = followup.within(q, about), followup.filters_within(filters, about)
         hits = self.search(q, k=k, filters=filters)
         t1 = time.perf_counter()
         reading = None
@@ -203,16 +236,49 @@ class Answerer:
             reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
         selection = self.listing(q, reading, hits, filters)
         if selection is not None:
-            return self._listed(question, q, selection, t0, t1)
+            listed = self._listed(question, q, selection, t0, t1)
+            return dataclasses.replace(listed, about=about, topic=about)
         pick = reading.candidate if reading is not None else None
         shown = hits[:k]
         if pick is None:
-            text, abstained = ABSTAIN[q.lang], True
             citations = self._citations(shown, None, None)
-        else:
-            text, abstained = pick.text, False
-            citations = self._citations(shown, pick.chunk, (pick.start, pick.end))
-        return Answer(question, text, abstained, citations, _timings(t0, t1))
+            return Answer(
+                question,
+                ABSTAIN[q.lang],
+                True,
+                citations,
+                _timings(t0, t1),
+                about=about,
+                topic=about,
+            )
+        span = (pick.start, pick.end)
+        citations = self._citations(shown, pick.chunk, span)
+        return Answer(
+            question,
+            pick.text,
+            False,
+            citations,
+            _timings(t0, t1),
+            about=about,
+            topic=self.topic(pick.chunk),
+            **self._contact(q, pick.chunk, span),
+        )
+
+    def topic(self, chunk: Chunk) -> Topic:
+        """What a follow-up to an answer from ``chunk`` is asked about."""
+        return Topic.of(chunk, self.analyze(followup.label_of(chunk)))
+
+    def topic_of(self, chunk_id: str) -> Topic | None:
+        """:meth:`topic` of the chunk with this id; None for an id not in the index."""
+        chunk = self._chunks.get(chunk_id)
+        return None if chunk is None else self.topic(chunk)
+
+    def _contact(self, q: Question, chunk: Chunk, span: tuple[int, int]) -> dict[str, Any]:
+        """A contact answer's date and the contacts written with it (nothing otherwise)."""
+        if q.kind not in CONTACT_KINDS:
+            return {}
+        meta = self.retriever.index.manifest.documents.get(chunk.doc, {})
+        return {"as_of": as_of_words(meta), "contact": contact_of(chunk, span)}
 
     def listing(
         self,

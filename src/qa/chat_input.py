@@ -31,11 +31,14 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "MAX_ASK_HISTORY_BYTES",
     "MAX_ERROR_CHARS",
     "MAX_FILTER_CHARS",
     "MAX_HISTORY_BYTES",
+    "MAX_HISTORY_TURNS",
     "ask_arguments",
     "blocks_class",
+    "history_argument",
     "refusal",
     "text_argument",
     "trim_history",
@@ -45,6 +48,10 @@ __all__ = [
 MAX_FILTER_CHARS = 200
 #: A refusal's message (to the client and in the log) is cut to this many characters.
 MAX_ERROR_CHARS = 300
+#: ``/ask``'s ``history`` holds at most this many turns (user messages) …
+MAX_HISTORY_TURNS = 20
+#: … and at most this many bytes of JSON.
+MAX_ASK_HISTORY_BYTES = 256 * 1024
 #: The chat's history is trimmed (oldest turns first) to at most this many bytes of JSON.
 MAX_HISTORY_BYTES = 512 * 1024
 
@@ -92,6 +99,62 @@ def ask_arguments(
         text_argument("field", field, MAX_FILTER_CHARS),
         text_argument("country", country, MAX_FILTER_CHARS),
     )
+
+
+def history_argument(value: Any) -> list[tuple[str, Any]]:
+    """``/ask``'s ``history`` (Gradio messages, oldest first) as (question, reply) pairs.
+
+    Each message is an object with ``role`` (``user`` or ``assistant``) and
+    ``content``: text, or for an assistant the record ``/ask`` returned (an object).
+    A reply is the first assistant message after its question (the sources that the
+    chat shows after it are skipped); None when none follows. Null is no history.
+
+    Raises:
+        ValueError: ``history`` is not a list of such messages, holds more than
+            :data:`MAX_HISTORY_TURNS` questions or more than
+            :data:`MAX_ASK_HISTORY_BYTES` bytes of JSON.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"history must be a list of messages, not {_kind(value)}")
+    size = _json_bytes(value)
+    if size > MAX_ASK_HISTORY_BYTES:
+        raise ValueError(f"history is {size:,} bytes; at most {MAX_ASK_HISTORY_BYTES:,} are read")
+    turns: list[list[Any]] = []
+    for n, message in enumerate(value, start=1):
+        role, content = _message(n, message)
+        if role == "user":
+            turns.append([content, None])
+        elif turns and turns[-1][1] is None:
+            turns[-1][1] = content
+    if len(turns) > MAX_HISTORY_TURNS:
+        raise ValueError(
+            f"history has {len(turns)} questions; at most {MAX_HISTORY_TURNS} are read"
+        )
+    return [(q, r) for q, r in turns]
+
+
+def _message(n: int, message: Any) -> tuple[str, Any]:
+    """The role and content of history message ``n``, checked."""
+    if not isinstance(message, dict):
+        raise ValueError(f"history message {n} must be an object, not {_kind(message)}")
+    role, content = message.get("role"), message.get("content")
+    if role not in ("user", "assistant"):
+        raise ValueError(f"history message {n}: role must be 'user' or 'assistant'")
+    allowed = (str,) if role == "user" else (str, dict)
+    if not isinstance(content, allowed):
+        wanted = "text" if role == "user" else "text or an /ask record"
+        raise ValueError(f"history message {n}: content must be {wanted}, not {_kind(content)}")
+    return role, content
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "text"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def trim_history(history: Sequence[dict], limit: int = MAX_HISTORY_BYTES) -> list[dict]:

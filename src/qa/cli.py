@@ -209,6 +209,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
+        "--from-feedback",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="instead of scoring: write the chat's thumbs up (feedback/feedback.jsonl) as "
+        "eval items to OUT (JSON lines) and list the questions voted down, to be answered "
+        "by hand",
+    )
+    p.add_argument(
         "--report",
         type=Path,
         default=None,
@@ -403,6 +412,8 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
 
     if args.sets:
         return _run_eval_sets(args, cfg)
+    if args.from_feedback is not None:
+        return _run_eval_from_feedback(args.from_feedback, cfg)
     dataset = args.dataset or cfg.corpus_dir.parent / "eval" / "qa.jsonl"
     items = load_dataset(dataset)
     try:
@@ -454,6 +465,18 @@ def _run_eval(args: argparse.Namespace, cfg: Config) -> int:
         except ReportError as exc:
             raise UsageError(f"--report: {exc}") from None
         print(f"qa: report written to {written.markdown} and {written.plot}", file=sys.stderr)
+    return 0
+
+
+def _run_eval_from_feedback(out: Path, cfg: Config) -> int:
+    from qa.feedback import FEEDBACK_FILE, eval_items, read
+
+    source = cfg.corpus_dir.parent / FEEDBACK_FILE
+    items, review = eval_items(read(source))
+    out.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    print(f"{len(items)} eval items from {source} written to {out}")
+    for r in review:
+        print(f"voted down, to answer by hand: {r['question']} (answered: {r['wrong_answer']})")
     return 0
 
 

@@ -47,6 +47,9 @@ class Lexicon:
         zh_words: Words only Chinese writes (哪, 吗), for telling a kanji-only question's language.
         listing: Language → how a list of agreements is said (``some``, ``none``,
             ``separator``).
+        followup: Words by which a question refers back to the previous turn (その, it).
+        dates: How a document's date is said (``month``, ``year``, per document kind,
+            ``edition``).
     """
 
     eras: dict[str, int]
@@ -68,6 +71,8 @@ class Lexicon:
     sound_folds: tuple[tuple[str, str], ...]
     korean: tuple[str, ...]
     long_suffixes: tuple[str, ...]
+    followup: tuple[str, ...]
+    dates: dict[str, str]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -98,6 +103,8 @@ def load() -> Lexicon:
         sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
         korean=tuple(data["sounds"]["korean"]),
         long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
+        followup=tuple(data["followup"]["words"]),
+        dates=dict(data["dates"]),
     )
 
 

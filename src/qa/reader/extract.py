@@ -19,7 +19,7 @@ from collections.abc import Callable
 from qa.lexicon import LEXICON
 from qa.tokenize import unidic_tagger
 
-__all__ = ["EXTRACTORS", "extract"]
+__all__ = ["EMAIL", "EXTRACTORS", "PHONE", "extract"]
 
 _ERA = "|".join(LEXICON.eras)
 _DATE = re.compile(
@@ -41,6 +41,9 @@ _COUNT = re.compile(
 _AMOUNT = re.compile(rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})")
 _PHONE = re.compile(r"\+\d{1,3}[-\s]?\(0\)\d{1,4}-\d{1,4}-\d{3,4}|\(?\d{2,5}\)?-\d{1,4}-\d{3,4}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: Public names of the phone and e-mail patterns (:mod:`qa.contacts` finds a section's contacts).
+PHONE = _PHONE
+EMAIL = _EMAIL
 _URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")
 #: A quoted or titled name: 「…」, 『…』, "…", 《…》.
 _QUOTE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》|“([^“”]{2,40})”")

@@ -27,6 +27,8 @@ __all__ = [
     "QuestionView",
     "bigrams",
     "na_features",
+    "offices_named",
+    "place_tokens",
     "span_features",
     "unit_features",
 ]
@@ -44,6 +46,20 @@ _OFFICE = re.compile(
 _JUNK = re.compile(r"[\s\W_]")
 #: Characters on each side of a span that count as its neighbourhood.
 _NEAR = 20
+
+
+def offices_named(text: str) -> list[str]:
+    """The office names in ``text`` (…推進室, …課), generic words (担当課) left out."""
+    return [
+        o
+        for o in _OFFICE.findall(text)
+        if not any(o.startswith(g) or g in o for g in LEXICON.offices["generic"])
+    ]
+
+
+def place_tokens(text: str) -> list[str]:
+    """Kanji or katakana words ending in a place suffix (大阪市), named in the corpus or not."""
+    return _PLACE_TOKEN.findall(text)
 
 
 def bigrams(text: str) -> set[str]:
@@ -134,11 +150,7 @@ class QuestionView:
                 and t not in corpus
                 and not _KATAKANA.search(t)
             )
-        offices = [
-            o
-            for o in _OFFICE.findall(q.text)
-            if not any(o.startswith(g) or g in o for g in LEXICON.offices["generic"])
-        ]
+        offices = offices_named(q.text)
         named = (*q.places, *offices, *(f"第{o}回" for o in ordinals))
         return cls(
             q,
