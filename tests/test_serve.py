@@ -289,7 +289,7 @@ def test_ask_with_missing_or_file_shaped_arguments_says_why(served: Served) -> N
     # question, three filters and history
     assert "event: error" in missing and "needed: 5, got: 0" in missing
     file_shaped = {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}
-    refused = _call_ask(served, [file_shaped, "", "", ""])
+    refused = _call_ask(served, [file_shaped, "", "", "", None])
     assert "event: error" in refused and "not uploaded by a user" in refused
     assert '"error": null' not in missing + refused
     _assert_short_log(served.log_since(start))
