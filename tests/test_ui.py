@@ -488,7 +488,11 @@ def test_page_copies_text_dates_sources_and_shows_a_list(
     for dated in ("2012年8月調査時点", "2018年7月時点", "FY2022", "FY2021"):
         assert dated in intro
     examples = page.locator("#qa-examples")
-    assert examples.get_by_text("⚠ 資料にない例").count() == 1
+    # Waited for (Playwright's expect), not counted at once: the examples render after
+    # the intro.
+    from playwright.sync_api import expect
+
+    expect(examples.get_by_text("⚠ 資料にない例")).to_have_count(1, timeout=60_000)
     english = examples.locator(
         "button:visible", has_text="When did Kawasaki and Da Nang sign their memorandum?"
     ).first
