@@ -32,10 +32,10 @@ def main() -> None:
     parser.add_argument("--mode", default="hybrid", choices=("bm25", "dense", "hybrid"))
     args = parser.parse_args()
 
-    from qa.answer import Answerer
+    from qa.answer.answerer import Answerer
     from qa.config import Config
-    from qa.engine import open_engine
-    from qa.evaluation import load_dataset
+    from qa.evaluation.scoring import load_dataset
+    from qa.retrieval.engine import open_engine
 
     cfg = Config.from_env()
     items = load_dataset(ROOT / "eval" / "qa.jsonl")

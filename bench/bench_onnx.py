@@ -10,7 +10,7 @@ For each encoder (``QA_QUERY_ENCODER=torch`` and ``onnx``, on the built index):
   with a CPU-bound job started on the other core;
 * the query vectors of the dev, train and blind sets: the cosine of the ONNX
   vector to torch's (min, p1, mean), and hybrid hit@5 of each encoder (scored by
-  :func:`qa.evaluation.retrieval_report`, as ``qa eval`` does; no item is printed);
+  :func:`qa.evaluation.scoring.retrieval_report`, as ``qa eval`` does; no item is printed);
 * ``qa serve``: seconds from start until ``/ask`` answers (gradio_client).
 
 Each encoder is measured in its own process, so neither pays for the other's
@@ -49,7 +49,12 @@ def _env(encoder: str) -> dict[str, str]:
 
 
 def _qa(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from qa.cli import main; sys.exit(main())", *args]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from qa.app.cli import main; sys.exit(main())",
+        *args,
+    ]
 
 
 def cold_ask(encoder: str, runs: int) -> tuple[float, float]:
@@ -106,10 +111,10 @@ def serve_ready(encoder: str, timeout: float = 180.0) -> float:
 
 def worker(encoder: str, rounds: int, out: Path) -> None:
     """In a fresh process: vectors, hit@5 and warm latency with one encoder."""
-    from qa.answer import Answerer
+    from qa.answer.answerer import Answerer
     from qa.config import Config
-    from qa.engine import open_engine
-    from qa.evaluation import load_dataset, retrieval_report
+    from qa.evaluation.scoring import load_dataset, retrieval_report
+    from qa.retrieval.engine import open_engine
 
     cfg = Config.from_env().replace(query_encoder=encoder)
     engine = open_engine(cfg, rebuild=False)
@@ -176,7 +181,7 @@ def main() -> None:
         return
 
     from qa.config import default_model_dir
-    from qa.query_encoder import read_info
+    from qa.model.query_encoder import read_info
 
     info = read_info(default_model_dir())
     if info is None:

@@ -43,8 +43,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     from qa.config import Config
-    from qa.engine import build_index, open_engine
-    from qa.evaluation import load_dataset
+    from qa.evaluation.scoring import load_dataset
+    from qa.retrieval.engine import build_index, open_engine
 
     cfg = Config.from_env().replace(corpus_dir=ROOT / "corpus")
     import_s = time.perf_counter() - t0
@@ -79,7 +79,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "qa.cli",
+            "qa.app.cli",
             "search",
             "静岡県",
             "--no-rebuild",
@@ -125,9 +125,9 @@ def _scaled(engine, index, vectors: np.ndarray, n: int, questions: list[str]) ->
     import bm25s
     import faiss
 
-    from qa.index import Index
-    from qa.passages import Passage
-    from qa.retrieval import Retriever
+    from qa.index.passages import Passage
+    from qa.index.store import Index
+    from qa.retrieval.retriever import Retriever
 
     chunks = [
         dataclasses.replace(c, id=f"{c.id}~{copy}") for copy in range(n) for c in index.chunks

@@ -53,8 +53,8 @@ def fold(text: str) -> str:
 
 
 def load_units(chunks_path: str):
-    from qa.schema import Chunk
-    from qa.units import units_of
+    from qa.corpus.schema import Chunk
+    from qa.index.units import units_of
 
     chunks = [Chunk.from_dict(json.loads(l)) for l in open(chunks_path, encoding="utf-8")]
     units = [u for c in chunks for u in units_of(c)]
@@ -193,7 +193,7 @@ def main(argv=None) -> int:
     ap.add_argument("--train", required=True)
     ap.add_argument("--base", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--repo-src", default=None, help="the project's src folder (for qa.units)")
+    ap.add_argument("--repo-src", default=None, help="the project's src folder (for qa.index.units)")
     ap.add_argument("--epochs", type=float, default=2)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-5)

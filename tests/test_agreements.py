@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.agreements import Agreement, AgreementTable
-from qa.answer import Answerer, listing_text
-from qa.question import analyze, name_components
+from qa.answer.answerer import Answerer, listing_text
+from qa.query.question import analyze, name_components
+from qa.reader.agreements import Agreement, AgreementTable
 
 
 def _row(cid: str, japanese: str, pref: str, foreign: str, country: str, fields: str, date: str):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import ABSTAIN, Answer, Answerer, locate
-from qa.question import analyze, name_components
-from qa.retrieval import Filters
-from qa.textclean import fold_nfkc
+from qa.answer.answerer import ABSTAIN, Answer, Answerer, locate
+from qa.corpus.textclean import fold_nfkc
+from qa.query.question import analyze, name_components
+from qa.retrieval.retriever import Filters
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.chat_input import (
+from qa.app.chat_input import (
     MAX_ASK_HISTORY_BYTES,
     MAX_ERROR_CHARS,
     MAX_HISTORY_TURNS,

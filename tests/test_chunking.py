@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from qa.chunking import chunk_corpus
-from qa.schema import Chunk, Document
+from qa.corpus.chunking import chunk_corpus
+from qa.corpus.schema import Chunk, Document
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS
-from qa.cli import main
+from qa.app.cli import main
 
 
 def test_corpus_summary(capsys) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS
-from qa.answer import Answerer
-from qa.contacts import as_of_words
-from qa.corpus import load_corpus
+from qa.answer.answerer import Answerer
+from qa.answer.contacts import as_of_words
+from qa.corpus.documents import load_corpus
 
 
 def test_each_document_date_is_said_in_words_by_kind() -> None:

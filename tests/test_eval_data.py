@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.schema import Document
+from qa.corpus.schema import Document
 
 DATASET = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"
 TYPES = {

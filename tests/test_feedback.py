@@ -7,8 +7,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from qa.chat_page import Session
-from qa.feedback import eval_items, read, record
+from qa.app.chat_page import Session
+from qa.app.feedback import eval_items, read, record
 
 ANSWER = {
     "question": "甲市と乙省の協定の電話番号は？",

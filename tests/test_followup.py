@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import Answerer
-from qa.followup import Topic, filters_within, inherits, names_something, refers_back, within
-from qa.question import analyze
-from qa.retrieval import Filters
+from qa.answer.answerer import Answerer
+from qa.answer.followup import Topic, filters_within, inherits, names_something, refers_back, within
+from qa.query.question import analyze
+from qa.retrieval.retriever import Filters
 
 #: A made-up topic: the places are corpus-like names, the label is free text.
 TOPIC = Topic("002#card-x", "002_x.txt", "甲市–乙省 友好協定", ("甲市", "乙省"), ())

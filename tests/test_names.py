@@ -6,15 +6,15 @@ import itertools
 
 import pytest
 
-from qa.countries import countries_named
-from qa.names import NameIndex
-from qa.question import analyze, detect_lang
-from qa.scripts import japanese_forms, latin_key
+from qa.language.scripts import japanese_forms, latin_key
+from qa.query.countries import countries_named
+from qa.query.names import NameIndex
+from qa.query.question import analyze, detect_lang
 
 
 @pytest.fixture(scope="module")
 def names(engine) -> NameIndex:
-    from qa.answer import Answerer
+    from qa.answer.answerer import Answerer
 
     return Answerer(engine.retriever)._name_index.index
 
@@ -170,7 +170,7 @@ def test_spelling_table(names) -> None:
     import csv
     from pathlib import Path
 
-    from qa.question import name_components
+    from qa.query.question import name_components
 
     path = Path(__file__).parent / "data" / "spellings.tsv"
     rows = list(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t"))
@@ -193,7 +193,7 @@ def test_spelling_table(names) -> None:
 
 
 def test_the_gazetteer_builds_its_index_only_when_a_question_needs_it(engine) -> None:
-    from qa.gazetteer import Gazetteer
+    from qa.query.gazetteer import Gazetteer
 
     gazetteer = Gazetteer.from_chunks(engine.retriever.index.chunks)
     # Kanji and kana the cards write: nothing to look up by sound, the index is not built.

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
-from qa import parse_beijing, parse_mofa, parse_seminar
-from qa.parse_common import ParseError
-from qa.schema import Chunk, Document
-from qa.textclean import clean, fold
+from qa.corpus import parse_beijing, parse_mofa, parse_seminar
+from qa.corpus.parse_common import ParseError
+from qa.corpus.schema import Chunk, Document
+from qa.corpus.textclean import clean, fold
 
 NEW, OLD = "000_b054f97bdabcbb53.txt", "001_f32148f275b74ca3.txt"
 MOFA, SEMINAR = "003_af571f244401429e.txt", "004_b59c51503d8ee357.txt"

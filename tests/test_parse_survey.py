@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from qa.parse_common import ParseError
-from qa.parse_survey import FIELD_NAMES, countries_in, parse, parse_date
-from qa.schema import Chunk, Document
+from qa.corpus.parse_common import ParseError
+from qa.corpus.parse_survey import FIELD_NAMES, countries_in, parse, parse_date
+from qa.corpus.schema import Chunk, Document
 
 SURVEY = "002_e59d51f378d5a747.txt"
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.app.prompt import answer_lines
 from qa.config import default_model_dir
-from qa.prompt import answer_lines
-from qa.queries import open_query_encoder, write_default_query_encoder
-from qa.query_encoder import (
+from qa.model.queries import open_query_encoder, write_default_query_encoder
+from qa.model.query_encoder import (
     QUERY_ENCODER,
     QUERY_ENCODER_INFO,
     OnnxQueryEncoder,
     read_info,
 )
-from qa.question import clean_question
+from qa.query.question import clean_question
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +84,7 @@ def test_index_manifest_records_the_query_encoder_hash(engine, model_dir: Path) 
 def test_answering_imports_no_torch_when_the_encoder_is_present(engine, model_dir) -> None:
     script = (
         "import json, sys\n"
-        "from qa.cli import main\n"
+        "from qa.app.cli import main\n"
         "status = main(['ask', '--json', '--no-rebuild', '--index', sys.argv[1], sys.argv[2]])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch', 'sentence_transformers', 'transformers', 'gradio', 'matplotlib'))\n"
@@ -113,7 +113,7 @@ def test_answering_imports_no_torch_when_the_encoder_is_present(engine, model_di
 
 
 def test_questions_go_through_torch_when_the_encoder_is_absent(engine, tmp_path: Path) -> None:
-    from qa.engine import open_engine
+    from qa.retrieval.engine import open_engine
 
     # The same model without its query encoder: every file linked except those two.
     bare = tmp_path / "model"

@@ -7,16 +7,16 @@ import json
 import numpy as np
 import pytest
 
-from qa.evaluation import EvalItem
-from qa.question import analyze
+from qa.corpus.schema import Card, Chunk, Segment
+from qa.evaluation.scoring import EvalItem
+from qa.index.units import split_lines, units_hash, units_of
+from qa.query.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.extract import extract
 from qa.reader.features import QuestionView, bigrams
 from qa.reader.fit import Group, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
-from qa.retrieval import Hit
-from qa.schema import Card, Chunk, Segment
-from qa.units import split_lines, units_hash, units_of
+from qa.retrieval.retriever import Hit
 
 SECTION = (
     "交流事業\n\n毎年8月に「みなと祭り」を開催する。参加者は約120名。\n\n"

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluation import (
-    EvalRun,
-    Response,
-    answer_report,
-    evaluate_answers,
-    load_dataset,
-    retrieval_report,
-)
-from qa.report import (
+from qa.evaluation.report import (
     PLOT_DPI,
     PLOT_SIZE,
     ReportError,
@@ -24,7 +16,15 @@ from qa.report import (
     report_paths,
     write_report,
 )
-from qa.retrieval import MODES
+from qa.evaluation.scoring import (
+    EvalRun,
+    Response,
+    answer_report,
+    evaluate_answers,
+    load_dataset,
+    retrieval_report,
+)
+from qa.retrieval.retriever import MODES
 
 DATASET = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"
 
@@ -42,7 +42,7 @@ def subset():
 
 @pytest.fixture(scope="module")
 def run(engine, subset) -> EvalRun:
-    from qa.answer import Answerer
+    from qa.answer.answerer import Answerer
 
     def search(mode: str):
         return lambda q: ([h.chunk.text for h in engine.retriever.search(q, mode=mode, k=10)], 1.0)

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from qa.retrieval import Filters
+from qa.retrieval.retriever import Filters
 
 SHIZUOKA_ZHEJIANG_EDUCATION = "002#card-1-06"
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from conftest import CORPUS, ROOT
-from qa.serve_guard import MAX_BODY_BYTES, allowed_hosts
+from qa.app.serve_guard import MAX_BODY_BYTES, allowed_hosts
 
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
 SHIZUOKA_DATE = "平成24（2012）年4月4日"
@@ -69,7 +69,7 @@ def served(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
         GRADIO_ANALYTICS_ENABLED="False",
         PYTHONUNBUFFERED="1",
     )
-    command = [sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--no-rebuild"]
+    command = [sys.executable, "-m", "qa.app.cli", "serve", "--port", str(port), "--no-rebuild"]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.tokenize import JapaneseTokenizer
+from qa.index.tokenize import JapaneseTokenizer
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, ROOT
-from qa.answer import ABSTAIN, Answerer
-from qa.chat_page import EXAMPLE_LABEL_CHARS, example_labels
-from qa.corpus import load_corpus
-from qa.ui import (
+from qa.answer.answerer import ABSTAIN, Answerer
+from qa.app.chat_page import EXAMPLE_LABEL_CHARS, example_labels
+from qa.app.ui import (
     EXAMPLES,
     NOT_IN_DOCUMENTS,
     ChatService,
@@ -27,6 +26,7 @@ from qa.ui import (
     passage_html,
     text_html,
 )
+from qa.corpus.documents import load_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -265,7 +265,7 @@ def test_serve_stops_at_once_when_the_port_is_taken() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "qa.app.cli", "serve", "--port", str(port)],
             capture_output=True,
             text=True,
             timeout=60,

@@ -59,10 +59,11 @@ class Config:
         port: Port the chat listens on.
         allowed_hosts: Comma-separated ``Host`` names the chat answers besides the
             loopback names and ``host`` (e.g. the public name a reverse proxy forwards);
-            see :mod:`qa.serve_guard`.
+            see :mod:`qa.app.serve_guard`.
         llm_url: An OpenAI-compatible ``/v1/chat/completions`` endpoint that rewrites
-            answers (see :mod:`qa.generate`); empty (the default) keeps answers extractive.
-            Its API key, if any, is read from ``QA_LLM_API_KEY`` at call time, never kept here.
+            answers (see :mod:`qa.generate.responder`); empty (the default) keeps answers
+            extractive. Its API key, if any, is read from ``QA_LLM_API_KEY`` at call time,
+            never kept here.
         llm_model: The model name sent to that endpoint (required with ``llm_url``).
         llm_timeout: Seconds to wait for the endpoint before giving the extractive answer.
         reader_weights: The reader's weights file (``QA_READER_WEIGHTS``); empty for the

@@ -3,7 +3,7 @@
 ``units`` splits chunks into card fields, sentences and rows; ``extract`` finds
 typed spans in them; ``features`` describes each candidate; ``model`` holds the
 fitted weights; ``reader`` puts them together; ``route`` decides between the
-reader's span and a list of agreements (:mod:`qa.agreements`); ``fit`` fits
+reader's span and a list of agreements (:mod:`qa.reader.agreements`); ``fit`` fits
 the weights on ``eval/train.jsonl``.
 """
 

@@ -16,8 +16,8 @@ import itertools
 import re
 from collections.abc import Callable
 
-from qa.lexicon import LEXICON
-from qa.tokenize import unidic_tagger
+from qa.index.tokenize import unidic_tagger
+from qa.language.lexicon import LEXICON
 
 __all__ = ["EMAIL", "EXTRACTORS", "PHONE", "extract"]
 
@@ -41,7 +41,8 @@ _COUNT = re.compile(
 _AMOUNT = re.compile(rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})")
 _PHONE = re.compile(r"\+\d{1,3}[-\s]?\(0\)\d{1,4}-\d{1,4}-\d{3,4}|\(?\d{2,5}\)?-\d{1,4}-\d{3,4}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-#: Public names of the phone and e-mail patterns (:mod:`qa.contacts` finds a section's contacts).
+#: Public names of the phone and e-mail patterns (:mod:`qa.answer.contacts` finds a
+#: section's contacts).
 PHONE = _PHONE
 EMAIL = _EMAIL
 _URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from qa.lexicon import LEXICON
-from qa.question import Question
-from qa.schema import Chunk
-from qa.textclean import fold_nfkc
-from qa.units import Unit
+from qa.corpus.schema import Chunk
+from qa.corpus.textclean import fold_nfkc
+from qa.index.units import Unit
+from qa.language.lexicon import LEXICON
+from qa.query.question import Question
 
 __all__ = [
     "Candidate",

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.evaluation import EvalItem, answer_limit, fold, load_dataset, score_answer
+from qa.evaluation.scoring import EvalItem, answer_limit, fold, load_dataset, score_answer
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
@@ -106,7 +106,7 @@ def build_groups(
 def build_route_groups(answerer, items: Sequence[EvalItem], progress=iter) -> list[Group]:
     """Per item: the reader's answer (no features) against the list of agreements
     its constraints select, each labelled by whether the eval scores it right."""
-    from qa.answer import ABSTAIN, listing_text
+    from qa.answer.answerer import ABSTAIN, listing_text
     from qa.reader.route import route_features
 
     groups: list[Group] = []
@@ -210,9 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    from qa.answer import Answerer
+    from qa.answer.answerer import Answerer
     from qa.config import Config
-    from qa.engine import open_engine
+    from qa.retrieval.engine import open_engine
 
     items = load_dataset(args.train)
     cfg = Config.from_env()

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.question import Question
+from qa.corpus.schema import Chunk
+from qa.corpus.textclean import fold_nfkc
+from qa.index.units import Unit, units_of
+from qa.query.question import Question
 from qa.reader.extract import extract
 from qa.reader.features import (
     Candidate,
@@ -34,10 +37,7 @@ from qa.reader.features import (
     unit_features,
 )
 from qa.reader.model import ReaderModel
-from qa.retrieval import Filters, Hit
-from qa.schema import Chunk
-from qa.textclean import fold_nfkc
-from qa.units import Unit, units_of
+from qa.retrieval.retriever import Filters, Hit
 
 __all__ = ["Reader", "Reading"]
 

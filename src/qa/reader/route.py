@@ -2,7 +2,7 @@
 
 Two answers are on offer for every question: the reader's span (or its
 abstention) and the list of agreements that the question's constraints select
-(:mod:`qa.agreements`). Which one to give is a fitted decision, not a rule:
+(:mod:`qa.reader.agreements`). Which one to give is a fitted decision, not a rule:
 :func:`route_features` describes the list's side of the choice (the question's
 list and count words, its kind, its constraints, how many agreements they
 select, how sure the reader is) and the ``route`` weights of the reader's model,
@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from qa.agreements import Selection, cue_count
-from qa.question import Question
+from qa.query.question import Question
+from qa.reader.agreements import Selection, cue_count
 from qa.reader.model import ReaderModel
 from qa.reader.reader import Reading
-from qa.retrieval import Hit
+from qa.retrieval.retriever import Hit
 
 __all__ = ["prefers_listing", "route_features"]
 

@@ -1,0 +1,1 @@
+"""Optional LLM rewording of the extractive answers, checked against the cited passages."""

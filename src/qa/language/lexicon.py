@@ -1,0 +1,111 @@
+"""The language lexicon (``lexicon.toml``): cue words, counters, eras, topics.
+
+Knowledge about language lives in that one data file; this module only reads it.
+
+Example:
+    >>> LEXICON.eras["平成"] + 24
+    2012
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["LEXICON", "Lexicon", "load"]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The lexicon's tables.
+
+    Attributes:
+        eras: Era name → the Western year before its first year.
+        counters: ``count`` and ``money`` → counter words.
+        kinds: Language → ((kind, cue words), …) in the order to try them.
+        topics: Field-of-exchange mark → topic words.
+        topic_groups: Several marks at once (``"⑤⑥⑦"``) → words for all of them.
+        sides: ``japanese`` / ``foreign`` → cue words.
+        orders: ``earliest`` / ``latest`` → cue words.
+        parts: Part of a passage (経緯, 成果 …) → words that ask for it.
+        frequency: Words that say how often something happens.
+        name_suffixes: Words that end a name of an event, body or programme.
+        offices: ``suffixes`` that end an office's name, and ``generic`` words that
+            make such a word no name (担当課).
+        aggregate: Cue words of questions over many agreements: ``all``, ``count``,
+            ``agreement``, ``within`` (a prefecture as a region), ``after``, ``before``,
+            ``decade``.
+        countries: Language → official country name → the other names for it.
+        place_words: English word after a place name → the suffixes it means (city → 市).
+        sound_folds: Ordered (from, to) pairs that fold a romanised name into its
+            sound skeleton (``sounds.skeleton``).
+        korean: Country names whose places get a Korean reading.
+        long_suffixes: Suffixes longer than a character that end a place name
+            (広域市), longest first.
+        zh_words: Words only Chinese writes (哪, 吗), for telling a kanji-only question's language.
+        listing: Language → how a list of agreements is said (``some``, ``none``,
+            ``separator``).
+        followup: Words by which a question refers back to the previous turn (その, it).
+        dates: How a document's date is said (``month``, ``year``, per document kind,
+            ``edition``).
+    """
+
+    eras: dict[str, int]
+    counters: dict[str, tuple[str, ...]]
+    kinds: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    topics: dict[str, tuple[str, ...]]
+    topic_groups: dict[str, tuple[str, ...]]
+    sides: dict[str, tuple[str, ...]]
+    orders: dict[str, tuple[str, ...]]
+    parts: dict[str, tuple[str, ...]]
+    frequency: tuple[str, ...]
+    name_suffixes: tuple[str, ...]
+    offices: dict[str, tuple[str, ...]]
+    aggregate: dict[str, tuple[str, ...]]
+    countries: dict[str, dict[str, tuple[str, ...]]]
+    listing: dict[str, dict[str, str]]
+    place_words: dict[str, tuple[str, ...]]
+    zh_words: tuple[str, ...]
+    sound_folds: tuple[tuple[str, str], ...]
+    korean: tuple[str, ...]
+    long_suffixes: tuple[str, ...]
+    followup: tuple[str, ...]
+    dates: dict[str, str]
+
+
+def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in table.items()}
+
+
+@cache
+def load() -> Lexicon:
+    """Read ``lexicon.toml`` from the package (once)."""
+    data = tomllib.loads(resources.files("qa.language").joinpath("lexicon.toml").read_text("utf-8"))
+    return Lexicon(
+        eras=dict(data["eras"]),
+        counters=_words(data["counters"]),
+        kinds={lang: tuple(_words(t).items()) for lang, t in data["kinds"].items()},
+        topics=_words(data["topics"]),
+        topic_groups=_words(data["topic_groups"]),
+        sides=_words(data["sides"]),
+        orders=_words(data["orders"]),
+        parts=_words(data["parts"]),
+        frequency=tuple(data["frequency"]["words"]),
+        name_suffixes=tuple(data["name_suffixes"]["words"]),
+        offices=_words(data["offices"]),
+        aggregate=_words(data["aggregate"]),
+        countries={lang: _words(t) for lang, t in data["countries"].items()},
+        listing={lang: dict(t) for lang, t in data["listing"].items()},
+        place_words=_words(data["place_words"]),
+        zh_words=tuple(data["scripts"]["zh_words"]),
+        sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
+        korean=tuple(data["sounds"]["korean"]),
+        long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
+        followup=tuple(data["followup"]["words"]),
+        dates=dict(data["dates"]),
+    )
+
+
+LEXICON = load()

@@ -1,0 +1,57 @@
+"""Choose what embeds the questions: the model's ONNX query encoder, or torch.
+
+The ONNX encoder is used when the configured model folder has one. The default
+model gets one written the first time a command needs it (a folder built before
+``qa model`` wrote it); when that cannot be done, questions go through torch and
+one line says why. Any other model without the file uses torch silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from qa.config import Config, default_model_dir
+from qa.model.query_encoder import OnnxQueryEncoder, QueryEncoderError, read_info
+
+__all__ = ["open_query_encoder", "query_encoder_hash", "write_default_query_encoder"]
+
+
+def query_encoder_hash(cfg: Config) -> str:
+    """sha256 of the ONNX file that embeds questions under ``cfg``; empty for torch."""
+    folder = Path(cfg.model).expanduser()
+    if cfg.query_encoder != "onnx" or not folder.is_dir():
+        return ""
+    info = read_info(folder)
+    return info.sha256 if info is not None else ""
+
+
+def open_query_encoder(cfg: Config, log: Callable[[str], None]) -> OnnxQueryEncoder | None:
+    """The loaded ONNX query encoder of ``cfg.model``, or None when torch embeds questions."""
+    folder = Path(cfg.model).expanduser()
+    if cfg.query_encoder != "onnx" or not folder.is_dir():
+        return None
+    if read_info(folder) is None:
+        if folder.resolve() != default_model_dir().resolve():
+            return None
+        try:
+            write_default_query_encoder(folder, cfg.corpus_dir.parent / "eval" / "qa.jsonl", log)
+        except Exception as exc:  # any failure leaves the torch path, which still works
+            log(f"qa: note: questions are embedded with torch: no query encoder ({exc})")
+            return None
+    try:
+        encoder = OnnxQueryEncoder.open(folder, threads=cfg.threads)
+        encoder.warm_up()
+    except QueryEncoderError as exc:
+        log(f"qa: note: questions are embedded with torch: {exc}")
+        return None
+    return encoder
+
+
+def write_default_query_encoder(folder: Path, questions: Path, log: Callable[[str], None]) -> None:
+    """Write ``folder``'s query encoder, checked on the questions of ``questions`` (the dev
+    set, ``eval/qa.jsonl``; a few built-in ones when it is absent)."""
+    from qa.model.onnx_export import check_questions, write_query_encoder
+
+    log(f"Writing the ONNX query encoder of {folder} (one-time, a minute or two) …")
+    write_query_encoder(folder, check_questions(questions), log=log)

@@ -1,0 +1,84 @@
+"""Countries a question names, in Japanese, English or Chinese.
+
+The survey's countries by the lexicon's spellings, any other by its ISO 3166
+name in English, Japanese or Chinese (pycountry's translations), so that
+メキシコ names Mexico rather than nothing.
+
+Example:
+    >>> countries_named("越南的城市", "zh")
+    ('ベトナム社会主義共和国',)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from qa.language.lexicon import LEXICON
+from qa.language.scripts import inside_katakana, latin_key
+
+__all__ = ["countries_named"]
+
+
+def countries_named(text: str, lang: str) -> tuple[str, ...]:
+    """Countries ``text`` names, in order: the survey's by its official names (any of
+    the lexicon's spellings), any other by its Japanese name (ISO 3166, pycountry's
+    translations). A name inside a longer one (印度 in 印度尼西亚) does not count."""
+    hits: list[tuple[int, int, str]] = []
+    if lang == "en":
+        probe = f" {latin_key(text)} "
+        for key, country in _world()["en"].items():
+            start = probe.find(f" {key} ")
+            if start >= 0:
+                hits.append((start, start + len(key) + 1, country))
+    else:
+        world = _world()
+        for m in world["pattern"].finditer(text):
+            if not inside_katakana(text, m.start(), m.end()):
+                hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
+    kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+    return tuple(dict.fromkeys(c for _, _, c in sorted(kept)))
+
+
+#: The country of every Japanese municipality: never the foreign side's.
+_HOME = "JP"
+
+
+@functools.cache
+def _world() -> dict[str, Any]:
+    """Country names → the name to constrain by: ``en`` (Latin keys) and ``cjk``
+    (Japanese and simplified Chinese spellings), and ``pattern``, the ``cjk``
+    names longest first (印度尼西亚 before 印度)."""
+    import gettext
+
+    import pycountry
+
+    survey = {w: o for o, ws in LEXICON.countries["ja"].items() for w in (o, *ws)}
+    en: dict[str, str] = {}
+    cjk: dict[str, str] = {}
+    books = {
+        lang: gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+        )
+        for lang in ("ja", "zh_CN")
+    }
+    for country in pycountry.countries:
+        if country.alpha_2 == _HOME:
+            continue
+        ja = re.sub(r"\s*[(（].*", "", books["ja"].gettext(country.name)).strip()
+        official = survey.get(ja, ja)
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if name and "," not in name:
+                en.setdefault(latin_key(name), official)
+        for word in (ja, books["zh_CN"].gettext(country.name)):
+            if len(word) >= 2 and "," not in word:
+                cjk.setdefault(word, official)
+    for official, words in LEXICON.countries["en"].items():
+        en.update({latin_key(w): official for w in words})
+    for lang in ("ja", "zh"):
+        for official, words in LEXICON.countries[lang].items():
+            cjk.update({w: official for w in (official, *words)})
+    pattern = re.compile("|".join(map(re.escape, sorted(cjk, key=len, reverse=True))))
+    return {"en": en, "cjk": cjk, "pattern": pattern}

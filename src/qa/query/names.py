@@ -1,0 +1,321 @@
+"""Find the corpus's place names in questions written in other scripts.
+
+The documents name places in Japanese (静岡県, 中華人民共和国浙江省, タミル・ナドゥ州);
+users also write "Shizuoka", "Zhejiang", "Tamil Nadu" or simplified Chinese
+(静冈县, 神户市).
+
+- English: each corpus name gets Latin keys, the Hepburn reading of its stem
+  from cutlet (over fugashi + unidic-lite, with unidic's foreign spellings for
+  katakana words) and the toneless pinyin of an all-Han stem from pypinyin;
+  long vowels are folded (Koube → kobe, Oosaka → osaka) and keys are matched
+  as whole words.
+- Chinese: the question is read in Japanese character forms (OpenCC's
+  simplified → traditional table, then its traditional → Japanese variants:
+  静冈县 → 静岡県, 神户市 → 神戸市) and names are matched as written. Sound
+  alone never matches: 北京事 is not 北京市.
+
+Example:
+    >>> index = NameIndex.build(["静岡県", "静岡", "浙江省", "浙江", "神戸市", "神戸"])
+    >>> sorted(index.find("When did Shizuoka and Zhejiang sign it?", "en"))
+    ['浙江', '静岡']
+    >>> japanese_forms("静冈县与绵阳市")
+    '静岡県与綿陽市'
+    >>> sorted(index.find("神户市与静冈县", "zh"))
+    ['神戸', '神戸市', '静岡', '静岡県']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from qa.index.tokenize import unidic_tagger
+from qa.language.lexicon import LEXICON
+from qa.language.scripts import japanese_forms, latin_key, simplified_forms
+from qa.query.countries import countries_named
+from qa.query.sounds import english_kana, kana_reading, readings, skeleton
+
+__all__ = [
+    "HEARD_THRESHOLD",
+    "KATAKANA_RUN",
+    "PLACE_SUFFIXES",
+    "NameFinder",
+    "NameIndex",
+    "NameMatch",
+    "loanword",
+    "place_stem",
+]  # fmt: skip
+
+#: The suffixes that end a place name (静岡県, 浙江省, 北九州市, 天台県…).
+PLACE_SUFFIXES = "都道府県省市州町村区郡"
+#: Shortest Latin key matched: shorter romanisations collide with English words.
+_MIN_LATIN = 4
+#: Shortest sound skeleton matched for a katakana spelling (プサン: psan).
+_MIN_HEARD = 3
+#: How alike a katakana spelling and a corpus name must sound to be taken for it.
+HEARD_THRESHOLD = 0.93
+#: A run of katakana long enough to be a place name.
+KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
+#: English words that are also the romanisation of some place stem.
+_ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
+
+
+def place_stem(name: str) -> str:
+    """A place name without its suffix: 釜山広域市 → 釜山, 浙江省 → 浙江, 原州市 → 原州
+    (one suffix only: 原州 stays 原州; empty when nothing else is left)."""
+    for suffix in LEXICON.long_suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
+
+
+class NameFinder(Protocol):
+    """What question analysis asks of a name index (:class:`NameIndex`, or the
+    gazetteer that builds one on first need)."""
+
+    def find(self, text: str, lang: str) -> set[str]: ...
+
+    def unheard(self, text: str) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Corpus names by their Latin and pinyin keys."""
+
+    latin: dict[str, frozenset[str]]
+    names: frozenset[str]
+    latin_pattern: re.Pattern[str] | None
+    #: Sound skeletons of the names' readings (``qa.query.sounds``) → the names.
+    sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: The same for names written in katakana (シアトル), which an English spelling
+    #: read into katakana is compared with.
+    kana_sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: Each name in simplified Chinese forms (平澤 → 平泽), for Chinese questions.
+    simplified: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, names: Iterable[str], korean: Iterable[str] = (), elsewhere: Iterable[str] = ()
+    ) -> NameIndex:
+        """Index ``names`` (Japanese forms, e.g. the cards' municipality components).
+
+        Args:
+            names: The names whose country is known.
+            korean: Those of ``names`` that are Korean places: heard by their
+                Korean reading instead of the Mandarin one.
+            elsewhere: Names of no known country (from running text, or on cards
+                with partners of several countries): heard by both.
+
+        Built once per set of names: every answerer over the same index shares it.
+        """
+        return _build(frozenset(names), frozenset(korean), frozenset(elsewhere))
+
+    def find(self, text: str, lang: str) -> set[str]:
+        """Corpus names that ``text`` writes in Latin letters (``en``, or inside a
+        Japanese question: Sapporo市), in Chinese (``zh``) or in katakana (``ja``:
+        キタキュウシュウ is 北九州, テンシン 天津, シェンヤン 瀋陽 by its pinyin)."""
+        found: set[str] = set()
+        if lang == "ja":
+            found |= self._katakana(text)
+            if not re.search(r"[A-Za-z]{4,}", text):
+                return found
+        if lang in ("en", "ja") and self.latin_pattern is not None:
+            probe = latin_key(text)
+            for m in self.latin_pattern.finditer(probe):
+                names = self.latin[m.group(1)]
+                # "Fukuoka City" is 福岡市, "Fukuoka Prefecture" 福岡県.
+                word = probe[m.end() :].split(" ", 2)[1:2]
+                suffixes = LEXICON.place_words.get(word[0], ()) if word else ()
+                named = {n for n in names if suffixes and n.endswith(suffixes)}
+                # "Shizuoka" alone is 静岡, which 静岡県 and 静岡市 both contain.
+                found |= named or {n for n in names if not any(o != n and o in n for o in names)}
+            if lang == "en":
+                found |= self._latin_heard(text, probe)
+        if lang == "zh":
+            # Compared in simplified forms, where 平澤, 平沢 and 平泽 are one.
+            forms = simplified_forms(text)
+            found |= {n for n, s in self.simplified.items() if s in forms}
+        return found
+
+    def _latin_heard(self, text: str, probe: str) -> set[str]:
+        """Names a capitalised Latin word or phrase sounds like, where no key spelled
+        it: "Pusan" (釜山 by its Korean reading), "Houston" (ヒューストン, read as
+        English into katakana first)."""
+        found: set[str] = set()
+        spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
+        for phrase in _capitalised(text):
+            if set(latin_key(phrase).split()) & spelled:
+                continue
+            heard = self.heard(phrase)
+            if heard and heard[0].confidence >= HEARD_THRESHOLD:
+                names = heard[0].names
+                found |= {n for n in names if not any(o != n and o in n for o in names)}
+        return found
+
+    def _katakana(self, text: str) -> set[str]:
+        found: set[str] = set()
+        for m in KATAKANA_RUN.finditer(text):
+            if any(m.group(0) in n for n in self.names) or loanword(m.group(0)):
+                continue  # written as the corpus writes it, or a word (セット), not a name
+            heard = self.heard(m.group(0))
+            if not heard or heard[0].confidence < HEARD_THRESHOLD:
+                continue
+            names = heard[0].names
+            # キタキュウシュウ市 is 北九州市 where the corpus has it.
+            suffix = text[m.end() : m.end() + 1]
+            named = {n for n in names if suffix and suffix in PLACE_SUFFIXES and n.endswith(suffix)}
+            found |= named or {n for n in names if not any(o != n and o in n for o in names)}
+        return found
+
+    def unheard(self, text: str) -> tuple[str, ...]:
+        """Katakana place names in a Japanese question that no corpus name is, as
+        written or by sound (ボストン市, ボストン): the question may be about a place
+        the documents lack. A place is a run before a place suffix, or one unidic
+        knows as a place name; a country is not one (countries are matched apart)."""
+        out = []
+        for m in KATAKANA_RUN.finditer(text):
+            run = m.group(0)
+            if any(run in n for n in self.names) or loanword(run) or countries_named(run, "ja"):
+                continue
+            suffixed = text[m.end() : m.end() + 1] in tuple(PLACE_SUFFIXES)
+            if not suffixed and not _place_word(run):
+                continue
+            heard = self.heard(run)
+            if not heard or heard[0].confidence < HEARD_THRESHOLD:
+                out.append(run)
+        return tuple(out)
+
+    def heard(self, typed: str) -> list[NameMatch]:
+        """The corpus names ``typed`` may be, best first, each with how alike the two
+        sound (1.0: the same skeleton); at most three. A katakana spelling is read
+        as it sounds; a Latin one both as a romanisation (Pusan) and as English
+        read into katakana (Houston → ハウストン)."""
+        best: dict[frozenset[str], float] = {}
+        if not typed.isascii():
+            _closest(skeleton(kana_reading(typed)), self.sounds, best)
+        else:
+            _closest(skeleton(typed), self.sounds, best)
+            # Read as English only when it is no romanisation (a model call, ~0.1 s).
+            if max(best.values(), default=0.0) < HEARD_THRESHOLD:
+                _closest(skeleton(kana_reading(english_kana(typed))), self.kana_sounds, best)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:3]
+        return [NameMatch(typed, names, score) for names, score in ranked]
+
+
+def _closest(
+    key: str, sounds: dict[str, frozenset[str]], best: dict[frozenset[str], float]
+) -> None:
+    """Add to ``best`` the names whose sound skeletons are closest to ``key``."""
+    if len(key) < _MIN_HEARD or not sounds:
+        return
+    from rapidfuzz import process
+    from rapidfuzz.distance import Indel
+
+    for found, score, _ in process.extract(
+        key, list(sounds), scorer=Indel.normalized_similarity, limit=8
+    ):
+        best[sounds[found]] = max(best.get(sounds[found], 0.0), float(score))
+
+
+#: A capitalised word, or two or three in a row (Des Moines, Stoke-on-Trent).
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+){0,2}")
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from stop_words import get_stop_words
+
+    return frozenset(get_stop_words("en"))
+
+
+def _capitalised(text: str) -> list[str]:
+    """Capitalised words and phrases of ``text`` that may be names: not English
+    function words (the ``stop-words`` package's list), at least four letters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out: list[str] = []
+    for m in _CAPITALISED.finditer(ascii_text):
+        words = [w for w in m.group(0).split() if w.lower() not in _stop_words()]
+        words = [w for w in words if w.lower() not in _ENGLISH]
+        if words and len("".join(words)) >= _MIN_LATIN:
+            out.append(" ".join(words))
+            out += [w for w in words if len(words) > 1 and len(w) >= _MIN_LATIN]
+    return out
+
+
+def _place_word(run: str) -> bool:
+    """unidic reads ``run`` as one place name (ボストン)."""
+    words = list(unidic_tagger()(run))
+    return len(words) == 1 and words[0].feature.pos3 == "地名"
+
+
+def loanword(run: str) -> bool:
+    """A katakana run that unidic reads as ordinary words, not a name: one common
+    noun (セット, タイトル) or common nouns of three kana or more (メール|アドレス).
+    ナム|ウォン and ダ|イレン are not: short pieces are how unidic splits a name it
+    does not know."""
+    words = list(unidic_tagger()(run))
+    if any(w.feature.pos2 == "固有名詞" for w in words):
+        return False
+    common = all(w.feature.pos2 == "普通名詞" and not w.is_unk for w in words)
+    return common and (len(words) == 1 or all(len(w.surface) >= 3 for w in words))
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A spelling typed by ear and the corpus names it may be.
+
+    Attributes:
+        typed: The spelling as the question writes it (ウォンジュ).
+        names: The corpus names that sound like it (原州, 原州市).
+        confidence: How alike the two sound, 0–1.
+    """
+
+    typed: str
+    names: frozenset[str]
+    confidence: float
+
+
+@functools.cache
+def _romaji() -> Any:
+    import cutlet
+
+    return cutlet.Cutlet()
+
+
+@functools.lru_cache(maxsize=4)
+def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[str]) -> NameIndex:
+    romaji = _romaji()
+    latin: dict[str, set[str]] = {}
+    sounds: dict[str, set[str]] = {}
+    kana_sounds: dict[str, set[str]] = {}
+    kept = {n for n in names | elsewhere if len(n) >= 2}
+    for name in sorted(kept):
+        stem = place_stem(name) if len(place_stem(name)) >= 2 else name
+        country = None if name in elsewhere else name in korean
+        forms = {stem, name, japanese_forms(stem)}
+        heard = {r for form in forms for r in readings(form, korean=country)}
+        keys = {latin_key(romaji.romaji(stem)), latin_key(romaji.romaji(name))}
+        keys |= {latin_key(r) for r in heard if r.isascii()}
+        for key in keys:
+            if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
+                latin.setdefault(key, set()).add(name)
+        for r in heard:
+            if len(skeleton(r)) >= _MIN_HEARD:
+                sounds.setdefault(skeleton(r), set()).add(name)
+                if KATAKANA_RUN.fullmatch(stem):
+                    kana_sounds.setdefault(skeleton(r), set()).add(name)
+    keys = sorted(latin, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
+    return NameIndex(
+        latin={k: frozenset(v) for k, v in latin.items()},
+        names=frozenset(kept),
+        latin_pattern=pattern,
+        sounds={k: frozenset(v) for k, v in sounds.items()},
+        kana_sounds={k: frozenset(v) for k, v in kana_sounds.items()},
+        simplified={n: simplified_forms(n) for n in kept},
+    )

@@ -1,0 +1,246 @@
+"""Question analysis: language, the kind of answer asked for, and what it names.
+
+Rules only (no model): cue words per language decide the kind, and the places
+named are matched against the names the corpus itself uses (the agreement
+cards' municipalities and their components, e.g. 浙江省 in 中華人民共和国浙江省).
+
+Example:
+    >>> names = name_components("静岡県") | name_components("中華人民共和国浙江省")
+    >>> q = analyze("静岡県と浙江省の教育交流の覚書はいつ結ばれた？", names)
+    >>> q.kind, q.places
+    ('date', ('静岡県', '浙江省'))
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qa.corpus.parse_survey import countries_in
+from qa.language.lexicon import LEXICON
+from qa.language.scripts import HAN, inside_katakana, japanese_forms, simplified_only
+from qa.query.countries import countries_named
+from qa.query.names import PLACE_SUFFIXES, NameFinder, place_stem
+
+__all__ = [
+    "KINDS",
+    "MAX_QUESTION_CHARS",
+    "Question",
+    "analyze",
+    "clean_question",
+    "name_components",
+    "year_mentions",
+]
+
+KINDS = (
+    "date", "fax", "phone", "email", "amount", "department", "contact", "person", "place", "count",
+    "reason", "list", "definition", "url", "name", "other",
+)  # fmt: skip
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+#: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
+NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
+#: A place name ends in an administrative suffix.
+_COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})年")
+#: "FY2019", "in 2019": a year in an English question.
+_EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)
+_ERA_YEAR = re.compile(rf"({'|'.join(LEXICON.eras)})(\d{{1,2}}|元)年")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks.
+
+    Attributes:
+        text: The question, NFKC-folded and stripped.
+        lang: ``ja``, ``en`` or ``zh``.
+        kind: One of :data:`KINDS`.
+        places: Corpus place names the question names, longest first, none inside another.
+        countries: Official names of the countries named.
+        years: Western years named (era years converted).
+        topics: Fields of exchange (``①``–``⑧``) the question's topic words point to.
+        side: ``japanese`` or ``foreign`` when it asks for one side of an agreement.
+        order: ``earliest`` or ``latest`` when it compares agreements by date.
+        lexical: The text to match against the documents' words: the question,
+            and for Chinese also in Japanese character forms (绵阳 → 綿陽).
+        unheard: Katakana names no corpus name is, as written or by sound (ボストン).
+    """
+
+    text: str
+    lang: str
+    kind: str
+    places: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    topics: tuple[str, ...] = ()
+    side: str | None = None
+    order: str | None = None
+    lexical: str = ""
+    unheard: tuple[str, ...] = ()
+
+
+#: Longest question read (characters); longer ones are refused, not cut.
+MAX_QUESTION_CHARS = 2000
+
+
+def clean_question(text: str) -> str:
+    """The question without control characters and outer spaces.
+
+    Raises:
+        ValueError: It is empty, or longer than :data:`MAX_QUESTION_CHARS`.
+    """
+    cleaned = "".join(ch for ch in text or "" if ch.isprintable() or ch in "\t ").strip()
+    if not cleaned:
+        raise ValueError("the question is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise ValueError(
+            f"the question is {len(cleaned):,} characters; at most {MAX_QUESTION_CHARS:,} are read"
+        )
+    return cleaned
+
+
+def detect_lang(text: str) -> str:
+    """``en`` when Latin letters outnumber CJK characters; else ``ja`` with any
+    hiragana; else ``zh`` when a character only Chinese writes (a simplified form
+    Japanese does not use: 务, 县, 话) or a Chinese-only word (哪, 吗) is there;
+    else ``ja``, this corpus's language, for kanji and katakana alone (電話番号は？,
+    北京). Katakana does not decide: a Chinese question may quote a katakana name
+    (岘港市（ダナン市）).
+    """
+    cjk = len(_KANA.findall(text)) + len(HAN.findall(text))
+    if len(re.findall(r"[A-Za-z]", text)) > cjk:
+        return "en"
+    if _HIRAGANA.search(text):
+        return "ja"
+    if HAN.search(text) and (simplified_only(text) or any(w in text for w in LEXICON.zh_words)):
+        return "zh"
+    return "ja" if cjk else "en"
+
+
+def _kind(text: str, lang: str) -> str:
+    table = LEXICON.kinds[lang]
+    probe = text.lower()
+    for kind, cues in table:
+        if any(_has(probe, cue.lower()) for cue in cues):
+            return kind
+    return "other"
+
+
+def name_components(name: str) -> set[str]:
+    """A municipality name and its parts.
+
+    ``中華人民共和国浙江省`` → itself, ``浙江省`` and ``浙江``. A part that is
+    nothing but suffixes (``市町村``) is no name.
+    """
+    name = unicodedata.normalize("NFKC", name).strip()
+    out: set[str] = set()
+    for part in NAME_SEPARATORS.split(name):
+        part = part.lstrip("ー－-")  # a dash left over from "foreign－Japanese"
+        if len(part.rstrip(PLACE_SUFFIXES)) < 1 or len(part) < 2:
+            continue
+        out.add(part)
+        for country in countries_in(part):
+            part = part.replace(country, "")
+        pos = 0
+        comp = ""
+        for m in _COMPONENT.finditer(part):
+            comp = part[pos : m.end()] if pos == m.start() else m.group(0)
+            pos = m.end()
+            stem = place_stem(comp)
+            if len(comp) >= 2 and comp.rstrip(PLACE_SUFFIXES):  # not 町村 alone
+                out.add(comp)
+                if len(stem) >= 2:
+                    out.add(stem)
+        # 原州市 splits as 原州 + 市 (州 is a suffix too): the name with its last suffix.
+        if comp and pos < len(part) and not part[pos:].strip(PLACE_SUFFIXES):
+            out.add(comp + part[pos:])
+        if len(part) >= 2 and part.rstrip(PLACE_SUFFIXES):
+            out.add(part)
+    return out
+
+
+def year_mentions(text: str, lang: str = "ja") -> list[tuple[int, int, int]]:
+    """Each Western year named (era years converted) as ``(year, start, end)`` in ``text``."""
+    found = [(int(m.group(1)), m.start(), m.end()) for m in _YEAR.finditer(text)]
+    if lang == "en" or "FY" in text.upper():
+        found += [(int(m.group(1)), m.start(), m.end()) for m in _EN_YEAR.finditer(text)]
+    for m in _ERA_YEAR.finditer(text):
+        n = m.group(2)
+        found.append((LEXICON.eras[m.group(1)] + (1 if n == "元" else int(n)), m.start(), m.end()))
+    return sorted(found, key=lambda y: y[1])
+
+
+def _years(text: str, lang: str = "ja") -> tuple[int, ...]:
+    return tuple(dict.fromkeys(y for y, _, _ in year_mentions(text, lang)))
+
+
+def _topics(text: str) -> tuple[str, ...]:
+    """Fields of exchange the question's words name; a word for several fields
+    (経済) counts only when no word names one of them."""
+    marks = [k for k, ws in LEXICON.topics.items() if any(_has(text, w) for w in ws)]
+    if marks:
+        return tuple(marks)
+    groups = [g for g, ws in LEXICON.topic_groups.items() if any(_has(text, w) for w in ws)]
+    return tuple(dict.fromkeys(m for g in groups for m in g))
+
+
+def _has(text: str, word: str) -> bool:
+    """``word`` in ``text``; a Latin word only at a word start (``art`` is not in ``part``)."""
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word.lower())}", text.lower()) is not None
+    return word in text
+
+
+def _cue(text: str, cues: dict[str, tuple[str, ...]]) -> str | None:
+    return next((k for k, words in cues.items() if any(_has(text, w) for w in words)), None)
+
+
+def _written(name: str, text: str) -> bool:
+    """``name`` is in ``text``, not as part of a longer katakana word (サハリン is not
+    named by ユジノサハリンスク)."""
+    start = text.find(name)
+    while start >= 0:
+        if not inside_katakana(text, start, start + len(name)):
+            return True
+        start = text.find(name, start + 1)
+    return False
+
+
+def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None = None) -> Question:
+    """Analyze ``text``.
+
+    Args:
+        text: The question.
+        names: The corpus's place names (components are matched too).
+        name_index: The same names by Latin and pinyin keys, to find them in
+            English and Chinese questions.
+    """
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    lang = detect_lang(folded)
+    lexical = f"{folded}\n{japanese_forms(folded)}" if lang == "zh" else folded
+    found = {n for n in names if n and len(n) >= 2 and _written(n, lexical)}
+    if name_index is not None:
+        found |= name_index.find(folded, lang)
+    places = sorted(found, key=lambda n: (-len(n), lexical.find(n)))
+    kept: list[str] = []
+    for p in places:
+        if not any(p in k for k in kept):
+            kept.append(p)
+    kept.sort(key=lambda n: (lexical.find(n) % (len(folded) + 1), n))
+    return Question(
+        text=folded,
+        lang=lang,
+        kind=_kind(folded, lang),
+        places=tuple(kept),
+        countries=countries_named(folded, lang),
+        years=_years(folded, lang),
+        topics=_topics(f"{text or ''}\n{folded}"),
+        side=_cue(folded, LEXICON.sides),
+        order=_cue(folded, LEXICON.orders),
+        lexical=lexical,
+        unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
+    )

@@ -1,0 +1,118 @@
+"""How place names sound, so that a name typed by ear meets the corpus's written form.
+
+A corpus name is read the ways a user may say it: its Japanese reading (cutlet
+over unidic), its Mandarin reading (pypinyin) and, for a Korean place, its
+Korean reading (the ``hanja`` package's hanja → hangul table, then
+``korean-romanizer``'s Revised Romanisation). A katakana spelling is read into
+Hepburn letters. Each reading is folded into a *sound skeleton* by the
+lexicon's ``[sounds]`` pairs (voicing of Korean initials, eo/o, ch/j/ts, l/r,
+long vowels, the vowel Japanese adds after a consonant) and skeletons are
+compared by normalised edit distance (rapidfuzz).
+
+Example:
+    >>> skeleton("kyonju") == skeleton("gyeongju")
+    True
+    >>> round(similarity(skeleton("pyonteku"), skeleton("pyeongtaek")), 2)
+    1.0
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Any
+
+from qa.language.lexicon import LEXICON
+from qa.language.scripts import simplified_forms
+
+__all__ = ["english_kana", "kana_reading", "readings", "similarity", "skeleton"]
+
+_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+#: A vowel Japanese writes after a consonant that the other language does not say
+#: (サムチョク samuchoku for samcheok): dropped before a consonant or at the end.
+_ADDED_VOWEL = re.compile(r"(?<=[^aeiouyn])u(?=[^aeiouy]|$)")
+
+
+def skeleton(latin: str) -> str:
+    """A romanised name's sound: letters only, folded by the lexicon's pairs,
+    doubled letters once, an added vowel dropped (``samuchoku`` ~ ``samcheok``)."""
+    text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z]", "", text)
+    for old, new in LEXICON.sound_folds:
+        text = text.replace(old, new)
+    text = re.sub(r"(.)\1+", r"\1", text)
+    return _ADDED_VOWEL.sub("", text)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two skeletons are, 0–1 (normalised Indel distance)."""
+    from rapidfuzz.distance import Indel
+
+    return float(Indel.normalized_similarity(a, b))
+
+
+@functools.cache
+def _kana() -> Any:
+    """cutlet reading katakana as it sounds (シアトル shiatoru, not Seattle)."""
+    import cutlet
+
+    katsu = cutlet.Cutlet()
+    katsu.use_foreign_spelling = False
+    return katsu
+
+
+_KANA = re.compile(r"^[\u3041-\u30ffー・]+$")
+
+
+def kana_reading(text: str) -> str:
+    """Hepburn letters of a spelling as it sounds: kana read mora by mora (トンヘ
+    tonhe: no particle へ), a name with kanji by unidic's reading."""
+    if _KANA.match(text):
+        hiragana = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+        return _kana().map_kana(hiragana.replace("・", ""))
+    return _kana().romaji(text)
+
+
+@functools.cache
+def _english() -> Any:
+    import e2k
+
+    return e2k.C2K()
+
+
+@functools.lru_cache(maxsize=4096)
+def english_kana(word: str) -> str:
+    """An English spelling read into katakana the way Japanese writes foreign
+    names (e2k's model: Portland → ポートランド, Houston → ハウストン)."""
+    letters = re.sub(r"[^a-z]", "", word.lower())
+    return _english()(letters) if letters else ""
+
+
+def _pinyin(text: str) -> str:
+    """Toneless pinyin, read from the simplified form (长沙 changsha; pypinyin
+    reads the Japanese 長沙 as zhangsha)."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(simplified_forms(text)))
+
+
+def _korean(text: str) -> str:
+    import hanja
+    from korean_romanizer.romanizer import Romanizer
+
+    return Romanizer(hanja.translate(text, "substitution")).romanize()
+
+
+def readings(stem: str, *, korean: bool | None = False) -> set[str]:
+    """Romanised readings of a name's stem (without its 市, 省…): the Japanese
+    reading and, for a name in Han characters, the Korean one for a Korean place
+    (``korean``), the Mandarin one for another, both when its country is not
+    known (``None``)."""
+    out = {kana_reading(stem)}
+    if _HAN.match(stem):
+        if korean is not False:
+            out.add(_korean(stem))
+        if korean is not True:
+            out.add(_pinyin(stem))
+    return {r for r in out if r}

@@ -1,0 +1,365 @@
+"""Questions over many agreements: the survey's cards as a table, and selection.
+
+The survey's agreement cards carry structured fields (:class:`qa.corpus.schema.Card`):
+both sides, prefectures, countries, fields of exchange and date. This module
+holds them as :class:`Agreement` rows (one per card: an agreement listed under
+several fields, 【再掲】, is one row) and turns a question's analysis into
+:class:`Constraints` (country, a place on either side, field, a range of
+years, the side asked for) that select rows. Which words say what is data in
+``lexicon.toml`` (``[aggregate]``, ``[topics]``, ``[countries]``).
+
+Example:
+    >>> from qa.corpus.schema import Card
+    >>> card = Card(("①教育交流",), ("①-6",), "教育交流協力覚書", "静岡県", ("静岡県",),
+    ...             "中華人民共和国浙江省", ("中華人民共和国",), "平成24年4月4日", "2012-04-04",
+    ...             "", "", "", (), "", "", "")
+    >>> row = Agreement.of("002#card-1-06", card)
+    >>> Constraints(countries=("中華人民共和国",), fields=("①",)).admits(row)
+    True
+    >>> Constraints(years=(2000, 2010)).admits(row)
+    False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from qa.corpus.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
+from qa.corpus.schema import Card, Chunk
+from qa.index.tokenize import unidic_tagger
+from qa.language.lexicon import LEXICON
+from qa.query.countries import countries_named
+from qa.query.names import PLACE_SUFFIXES
+from qa.query.question import NAME_SEPARATORS, Question, name_components, year_mentions
+
+__all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count"]
+
+#: A whole run of kanji (2–6) ending in a place suffix: maybe a place name.
+_PLACE_RUN = re.compile(
+    rf"(?<![\u3400-\u9fff])[\u3400-\u9fff]{{1,5}}[{PLACE_SUFFIXES}](?![\u3400-\u9fff])"
+)
+#: How far (characters) a range word may stand from the year it bounds, per language.
+_NEAR = {"en": 12, "ja": 4, "zh": 4}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One agreement of the survey, from its card.
+
+    Attributes:
+        chunk_id: The card's chunk id, for its citation.
+        title: The agreement's title (「教育交流協力覚書」).
+        japanese: The Japanese side as written.
+        prefectures: The prefectures of the Japanese side.
+        foreign: The foreign side as written.
+        countries: The foreign side's countries (official names).
+        fields: Every field of exchange it is listed under.
+        date_text: The date as written; ``date_iso`` as ``YYYY[-MM[-DD]]`` where read.
+    """
+
+    chunk_id: str
+    title: str
+    japanese: str
+    prefectures: tuple[str, ...]
+    foreign: str
+    countries: tuple[str, ...]
+    fields: tuple[str, ...]
+    date_text: str
+    date_iso: str | None
+
+    @classmethod
+    def of(cls, chunk_id: str, card: Card) -> Agreement:
+        return cls(
+            chunk_id, card.title, card.japanese, card.prefectures, card.foreign,
+            card.countries, card.fields, card.date_text, card.date_iso,
+        )  # fmt: skip
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date_iso[:4]) if self.date_iso else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _entities(name: str, regions: tuple[str, ...] = ()) -> frozenset[str]:
+    """The bodies a side names, without the regions they lie in.
+
+    Each listed name loses its leading region (its country, its prefecture); the
+    body is then its shortest trailing component, with and without suffix:
+    ``中華人民共和国浙江省天台県`` → 天台県, 天台; ``新潟県聖籠町`` → 聖籠町, 聖籠;
+    ``静岡県`` → 静岡県, 静岡.
+    """
+    out: set[str] = set()
+    for part in NAME_SEPARATORS.split(name):
+        for region in sorted(regions, key=len, reverse=True):
+            if part.startswith(region) and len(part) > len(region):
+                part = part[len(region) :]
+        tails = [c for c in name_components(part) if part.endswith(c) and len(c) >= 2]
+        if not tails:
+            continue
+        body = min(tails, key=len)
+        stem = body.rstrip(PLACE_SUFFIXES)
+        out |= {body, stem} if len(stem) >= 2 else {body}
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a question over many agreements asks for.
+
+    Attributes:
+        japanese: Places on the Japanese side; each must match (as the body
+            itself, or as a region when ``within``).
+        foreign: Places on the foreign side, likewise.
+        countries: Countries of the foreign side; any may match.
+        fields: Fields of exchange (marks ①–⑨); any may match.
+        years: An inclusive range of agreement years.
+        within: Places are regions: their municipalities count too.
+        side: The side asked for (``japanese``, ``foreign``) or ``None`` for pairs.
+        unknown: Place names the question writes that no card has (横浜市 when
+            the survey lists no agreement of it): nothing matches them.
+    """
+
+    japanese: tuple[str, ...] = ()
+    foreign: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    within: bool = False
+    side: str | None = None
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """How many constraints there are."""
+        return (
+            len(self.japanese) + len(self.foreign) + bool(self.countries) + bool(self.fields)
+            + (self.years is not None) + len(self.unknown)
+        )  # fmt: skip
+
+    def describe(self) -> str:
+        """What is asked for, in the documents' own words: places, countries, fields, years."""
+        parts = [*self.japanese, *self.foreign, *self.unknown, *self.countries]
+        parts += [FIELD_NAMES.get(m, m) for m in self.fields]
+        if self.years is not None:
+            lo, hi = self.years
+            parts.append(str(lo) if lo == hi else f"{lo or ''}–{hi if hi < 9999 else ''}")
+        return "、".join(parts)
+
+    def admits(self, row: Agreement, *, region: bool | None = None) -> bool:
+        region = self.within if region is None else region
+        if self.unknown:
+            return False
+        if self.countries and not set(self.countries) & set(row.countries):
+            return False
+        if self.fields and not any(f.startswith(m) for f in row.fields for m in self.fields):
+            return False
+        if self.years is not None and (row.year is None or not _between(row.year, self.years)):
+            return False
+        if not all(_names(row.japanese, p, region, row.prefectures) for p in self.japanese):
+            return False
+        return all(_names(row.foreign, p, region, row.countries) for p in self.foreign)
+
+
+def _between(year: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= year <= bounds[1]
+
+
+def _names(side: str, place: str, region: bool, regions: tuple[str, ...]) -> bool:
+    if place in _entities(side, regions):
+        return True
+    return region and (place in _components(side) or place in regions)
+
+
+@functools.lru_cache(maxsize=4096)
+def _components(name: str) -> frozenset[str]:
+    return frozenset(name_components(name))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The agreements a question selects, and how it asked.
+
+    Attributes:
+        constraints: What was asked for.
+        rows: The matching agreements, by date (undated last).
+        unplaced: Places the question names that are on no card's side.
+        span: The first and last year of any agreement in the table.
+    """
+
+    constraints: Constraints
+    rows: tuple[Agreement, ...]
+    unplaced: int
+    span: tuple[int, int] | None = None
+
+
+class AgreementTable:
+    """The survey's agreements, one row per card."""
+
+    def __init__(self, rows: Sequence[Agreement]) -> None:
+        # An agreement filed twice without 【再掲】 (same sides, title and date) is one,
+        # listed under the fields of both.
+        merged: dict[tuple[str, str, str, str | None], Agreement] = {}
+        for r in rows:
+            key = (r.japanese, r.foreign, r.title, r.date_iso)
+            first = merged.setdefault(key, r)
+            if first is not r:
+                fields = tuple(dict.fromkeys((*first.fields, *r.fields)))
+                merged[key] = dataclasses.replace(first, fields=fields)
+        self.rows = tuple(merged.values())
+        self._japanese = set().union(*(name_components(r.japanese) for r in self.rows))
+        self._japanese |= {p for r in self.rows for p in r.prefectures}
+        self._foreign = set().union(*(name_components(r.foreign) for r in self.rows))
+        years = [r.year for r in self.rows if r.year is not None]
+        self.years = (min(years), max(years)) if years else None
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> AgreementTable:
+        return cls([Agreement.of(c.id, c.card) for c in chunks if c.card is not None])
+
+    def constraints(self, q: Question) -> tuple[Constraints, int]:
+        """The question's constraints, and how many of its places are on no side."""
+        japanese: list[str] = []
+        foreign: list[str] = []
+        unplaced = 0
+        named = (*q.places, *(p for p in prefectures_in(q.text) if p not in q.places))
+        for place in named:
+            if countries_named(place, "ja"):
+                continue  # ハンガリー: a country, constrained as one
+            if place in self._japanese or place in PREFECTURES:
+                japanese.append(place)
+            elif place in self._foreign:
+                foreign.append(place)
+            else:
+                unplaced += 1
+        # A katakana name no card has, as written or by sound (ボストン), is unknown too.
+        unknown = (*self._unknown(q), *q.unheard)
+        unplaced += len(unknown)
+        side = q.side
+        if side is None and bool(japanese) != bool(foreign or q.countries):
+            side = "foreign" if japanese else "japanese"
+        constraints = Constraints(
+            japanese=tuple(japanese),
+            foreign=tuple(foreign),
+            countries=q.countries,
+            fields=q.topics,
+            years=_year_range(q.text, q.lang),
+            within=_within(q, (*japanese, *foreign)),
+            side=side,
+            unknown=unknown,
+        )
+        return constraints, unplaced
+
+    def _unknown(self, q: Question) -> tuple[str, ...]:
+        """Place names written in kanji (a proper noun, then 市, 県…: 横浜市) that no
+        card has, besides the places and countries the question matched."""
+        if q.lang == "en":
+            return ()
+        text = q.lexical.split("\n")[-1] if q.lang == "zh" else q.text
+        out = []
+        for m in _PLACE_RUN.finditer(text):
+            name = m.group(0)
+            if name in self._japanese or name in self._foreign or name in PREFECTURES:
+                continue
+            if any(name in p or p in name for p in q.places) or countries_named(name, "ja"):
+                continue
+            if _proper_noun(name[:-1]):
+                out.append(name)
+        return tuple(out)
+
+    def select(self, q: Question, allows: Any = None) -> Selection:
+        """The agreements ``q`` asks about; ``allows(chunk_id)`` filters rows (the user's filters).
+
+        A place named without a region word is the body itself (静岡県's own
+        agreements); when no row has it as the body, its municipalities count.
+        """
+        constraints, unplaced = self.constraints(q)
+        rows = [r for r in self.rows if allows is None or allows(r.chunk_id)]
+        chosen = [r for r in rows if constraints.admits(r)]
+        if not chosen and not constraints.within and (constraints.japanese or constraints.foreign):
+            chosen = [r for r in rows if constraints.admits(r, region=True)]
+        chosen.sort(key=lambda r: (r.date_iso is None, r.date_iso or "", r.chunk_id))
+        return Selection(constraints, tuple(chosen), unplaced, self.years)
+
+
+def _proper_noun(text: str) -> bool:
+    """``text`` holds a proper noun (unidic: 横浜 in 横浜市, not 見本 in 見本市)."""
+    return any(w.feature.pos2 == "固有名詞" for w in unidic_tagger()(text))
+
+
+def _within(q: Question, places: Sequence[str]) -> bool:
+    """A place is named as a region: a ``within`` word right after it (新潟県内,
+    新潟県の市町村), or anywhere in an English question ("cities in Niigata")."""
+    if q.lang == "en":
+        return cue_count(q.text, "within") > 0
+    cues = LEXICON.aggregate["within"]
+    for place in places:
+        for m in re.finditer(re.escape(place), q.lexical):
+            if q.lexical.startswith(cues, m.end()):
+                return True
+    return False
+
+
+def cue_count(text: str, cue: str) -> int:
+    """How many of the ``[aggregate]`` cue words of kind ``cue`` ``text`` holds."""
+    probe = f" {text.lower()} "
+    return sum(1 for w in LEXICON.aggregate[cue] if _word(probe, w.lower()))
+
+
+def _word(probe: str, word: str) -> bool:
+    if word.strip().isascii():
+        return re.search(rf"(?<![a-z]){re.escape(word)}", probe) is not None
+    return word in probe
+
+
+def _year_range(text: str, lang: str) -> tuple[int, int] | None:
+    """The range of years a question bounds agreements by (inclusive), or ``None``.
+
+    A year alone is itself, two years alone a range; a year with an ``after``
+    or ``before`` word beside it (after it in Japanese and Chinese, before it
+    in English) is a bound; a year with a ``decade`` word is its decade.
+    """
+    mentions = year_mentions(text, lang)
+    if not mentions:
+        return _era_range(text)
+    lo, hi, bounded = 0, 9999, False
+    for year, start, end in mentions:
+        if lang == "en":
+            beside = text[max(0, start - _NEAR[lang]) : start].lower()
+        else:
+            beside = text[end : end + _NEAR[lang]].lower()
+        if any(text[end - 1 :].startswith(w) or text[end:].startswith(w) for w in _cues("decade")):
+            lo, hi, bounded = max(lo, year - year % 10), min(hi, year - year % 10 + 9), True
+        elif any(w in beside for w in _cues("after_strict")):
+            lo, bounded = max(lo, year + 1), True
+        elif any(w in beside for w in _cues("after")):
+            lo, bounded = max(lo, year), True
+        elif any(w in beside for w in _cues("before_strict")):
+            hi, bounded = min(hi, year - 1), True
+        elif any(w in beside for w in _cues("before")):
+            hi, bounded = min(hi, year), True
+    if bounded:
+        return lo, hi
+    years = [y for y, _, _ in mentions]
+    return (min(years), max(years)) if len(set(years)) <= 2 else None
+
+
+def _era_range(text: str) -> tuple[int, int] | None:
+    """The years of an era named without a year (昭和の時代 → 1926–1989)."""
+    eras = sorted(LEXICON.eras.items(), key=lambda e: e[1])
+    for i, (era, before) in enumerate(eras):
+        if re.search(rf"{era}(?![\d元])", text):
+            last = eras[i + 1][1] if i + 1 < len(eras) else 9999
+            return before + 1, last
+    return None
+
+
+def _cues(kind: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in LEXICON.aggregate[kind])
