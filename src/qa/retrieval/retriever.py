@@ -96,6 +96,18 @@ class Hit:
     score: float
     part: str
 
+    def to_dict(self) -> dict[str, object]:
+        """The hit as ``qa search --json`` writes it: rank, chunk id, document, title, text,
+        score."""
+        return {
+            "rank": self.rank,
+            "chunk_id": self.chunk.id,
+            "doc": self.chunk.doc,
+            "title": self.chunk.title,
+            "text": self.chunk.text,
+            "score": round(self.score, 6),
+        }
+
 
 class Retriever:
     """Ranks an index's chunks for a question.
