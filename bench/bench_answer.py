@@ -34,7 +34,7 @@ def main() -> None:
 
     from qa.answer.answerer import Answerer
     from qa.config import Config
-    from qa.evaluation.scoring import load_dataset
+    from qa.evaluation.dataset import load_dataset
     from qa.retrieval.engine import open_engine
 
     cfg = Config.from_env()

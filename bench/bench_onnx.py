@@ -113,7 +113,8 @@ def worker(encoder: str, rounds: int, out: Path) -> None:
     """In a fresh process: vectors, hit@5 and warm latency with one encoder."""
     from qa.answer.answerer import Answerer
     from qa.config import Config
-    from qa.evaluation.scoring import load_dataset, retrieval_report
+    from qa.evaluation.dataset import load_dataset
+    from qa.evaluation.retrieval_scores import retrieval_report
     from qa.retrieval.engine import open_engine
 
     cfg = Config.from_env().replace(query_encoder=encoder)

@@ -43,7 +43,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     from qa.config import Config
-    from qa.evaluation.scoring import load_dataset
+    from qa.evaluation.dataset import load_dataset
     from qa.retrieval.engine import build_index, open_engine
 
     cfg = Config.from_env().replace(corpus_dir=ROOT / "corpus")

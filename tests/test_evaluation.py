@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluation.scoring import answer_report, load_dataset, score_answer
+from qa.evaluation.dataset import load_dataset
+from qa.evaluation.scoring import answer_report, score_answer
 
 DATASET = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"
 

@@ -26,7 +26,7 @@ from qa.app.cli import main
 from qa.app.ui import ChatService
 from qa.config import Config, ConfigError
 from qa.corpus.documents import load_corpus
-from qa.evaluation.scoring import load_dataset
+from qa.evaluation.dataset import load_dataset
 from qa.generate.responder import LLM, Responder, check_reply, generate
 from qa.query.names import NameIndex
 

@@ -6,13 +6,13 @@ import errno
 import json
 import os
 import shutil
-import zlib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import HashEncoder
 from qa.app.cli import main
 from qa.index.store import Index, QAIndexError
 from qa.retrieval.engine import open_engine
@@ -189,29 +189,11 @@ def test_a_manifest_listing_no_files_with_a_truncated_chunks_file_is_damaged(
         Index.load(target)
 
 
-class _HashEncoder:
-    """Deterministic unit vectors from each text's hash: rebuilds in a second, not minutes."""
-
-    #: Like an :class:`~qa.model.embedding.Embedder` whose model was never loaded.
-    loaded = False
-
-    def __init__(self, name: str, dimension: int) -> None:
-        self.name, self.dimension = name, dimension
-
-    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        rows = [np.random.default_rng(zlib.crc32(t.encode())).random(self.dimension) for t in texts]
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.encode_passages([text])[0]
-
-
 def test_a_manifest_of_the_wrong_shape_is_rebuilt_with_the_reason(engine, tmp_path: Path) -> None:
     target = _copy(engine, tmp_path)
     _edit_manifest(target, files=None)
     messages: list[str] = []
-    encoder = _HashEncoder(engine.embedder.name, engine.embedder.dimension)
+    encoder = HashEncoder(engine.embedder.name, engine.embedder.dimension)
     cfg = engine.config.replace(index_dir=target)
     rebuilt = open_engine(cfg, embedder=encoder, log=messages.append)
     assert any("damaged manifest (files" in m and "rebuilding" in m for m in messages)
@@ -219,7 +201,7 @@ def test_a_manifest_of_the_wrong_shape_is_rebuilt_with_the_reason(engine, tmp_pa
     assert Index.load(target).manifest.files  # whole again, and it lists its files
 
 
-class _NoEmbedding(_HashEncoder):
+class _NoEmbedding(HashEncoder):
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         raise AssertionError("embedding started")
 
@@ -266,7 +248,7 @@ def test_the_manifest_schema_checks_every_field_the_manifest_writes() -> None:
     # index "damaged" and rebuilt on each start.
     import dataclasses
 
+    from qa.index.manifest import IndexManifest
     from qa.index.schema import _FIELDS
-    from qa.index.store import IndexManifest
 
     assert set(_FIELDS) == {f.name for f in dataclasses.fields(IndexManifest)}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa.corpus.schema import Card, Chunk, Segment
-from qa.evaluation.scoring import EvalItem
+from qa.evaluation.dataset import EvalItem
 from qa.index.units import split_lines, units_hash, units_of
 from qa.query.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.evaluation.dataset import load_dataset
 from qa.evaluation.report import (
     PLOT_DPI,
     PLOT_SIZE,
@@ -16,14 +17,8 @@ from qa.evaluation.report import (
     report_paths,
     write_report,
 )
-from qa.evaluation.scoring import (
-    EvalRun,
-    Response,
-    answer_report,
-    evaluate_answers,
-    load_dataset,
-    retrieval_report,
-)
+from qa.evaluation.retrieval_scores import retrieval_report
+from qa.evaluation.scoring import EvalRun, Response, answer_report, evaluate_answers
 from qa.retrieval.retriever import MODES
 
 DATASET = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"

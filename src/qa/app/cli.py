@@ -17,7 +17,7 @@ from qa.app.cli_common import UsageError, parents
 from qa.config import Config, ConfigError
 from qa.corpus.chunking import ParseError
 from qa.corpus.documents import CorpusError
-from qa.evaluation.scoring import DatasetError
+from qa.evaluation.dataset import DatasetError
 from qa.index.store import QAIndexError
 from qa.model.build import ModelBuildError
 from qa.model.embedding import EmbedderError

@@ -67,8 +67,8 @@ def add(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.evaluation.dataset import load_dataset
     from qa.evaluation.report import ReportError, check_target, write_report
-    from qa.evaluation.scoring import load_dataset
 
     if args.sets:
         return _run_sets(args, cfg)
@@ -100,7 +100,8 @@ def _eval_run(args: argparse.Namespace, cfg: Config, dataset: Path, items):
     from datetime import UTC, datetime
 
     from qa.evaluation.report import describe_index
-    from qa.evaluation.scoring import EvalRun, retrieval_report
+    from qa.evaluation.retrieval_scores import retrieval_report
+    from qa.evaluation.scoring import EvalRun
     from qa.retrieval.engine import open_engine
 
     started = datetime.now(UTC)

@@ -12,10 +12,7 @@ from qa.corpus.documents import CorpusError
 from qa.corpus.parse_common import ParseError
 from qa.corpus.schema import Chunk, Document
 
-__all__ = ["CHUNKER_VERSION", "PARSERS", "ParseError", "chunk_corpus", "chunk_document"]
-
-#: Bump when chunking changes what it produces, so that built indexes are rebuilt.
-CHUNKER_VERSION = "1"
+__all__ = ["PARSERS", "ParseError", "chunk_corpus", "chunk_document"]
 
 PARSERS: dict[str, Callable[[Document], list[Chunk]]] = {
     "survey": parse_survey.parse,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from qa.corpus.parse_common import ParseError, doc_prefix, section_chunk
 from qa.corpus.schema import Card, Chunk, Document
 from qa.corpus.textclean import clean, fold, fold_digits
+from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
 
 __all__ = [
@@ -99,8 +100,6 @@ PREFECTURES = tuple(
     ]
 )
 
-_ERAS = LEXICON.eras
-
 _FIELD_HEAD = re.compile(r"^[ \t]*([①②③④⑤⑥⑦⑧⑨])[ \t]*(\S[^\t\n]*?)[ \t]*$", re.M)
 _NUMBERED = re.compile(r"^[ \t]*((?:\d[ \t]?)+)[ \t]*[.．][ \t]*(.*)$", re.M)
 _PART = re.compile(
@@ -113,7 +112,7 @@ _REPEAT = "【再掲】"
 _EMPTY = re.compile(r"^[-\s－ー—]*$")
 _URL = re.compile(r"https?://[^\s<>]+")
 _DATE = re.compile(
-    r"(?:(?P<era>明治|大正|昭和|平成|令和)(?P<ey>元|\d{1,2})年?(?:[(（](?P<wy>\d{4})[)）])?"
+    rf"(?:(?P<era>{ERA_NAMES})(?P<ey>元|\d{{1,2}})年?(?:[(（](?P<wy>\d{{4}})[)）])?"
     r"|(?P<y>\d{4}))年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
 )
 
@@ -454,8 +453,7 @@ def parse_date(text: str) -> str | None:
     if m.group("wy"):
         year = int(m.group("wy"))
     elif m.group("era"):
-        ey = m.group("ey")
-        year = _ERAS[m.group("era")] + (1 if ey == "元" else int(ey))
+        year = western_year(m.group("era"), m.group("ey"))
     else:
         year = int(m.group("y"))
     parts = [f"{year:04d}"]

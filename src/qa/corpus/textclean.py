@@ -169,7 +169,8 @@ def fold(text: str) -> str:
 
 
 def fold_nfkc(text: str) -> str:
-    """NFKC with white space removed, old forms kept: the eval's scoring form."""
+    """NFKC with white space removed, old character forms kept: the form in which two
+    spellings of the same text compare equal (full-width and half-width, PDF spacing)."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 

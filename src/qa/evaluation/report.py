@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple
 from urllib.parse import quote
 
-from qa.evaluation.scoring import AnswerReport, EvalRun, RetrievalReport
+from qa.evaluation.retrieval_scores import RetrievalReport
+from qa.evaluation.scoring import AnswerReport, EvalRun
 
 if TYPE_CHECKING:
-    from qa.index.store import IndexManifest
+    from qa.index.manifest import IndexManifest
 
 __all__ = [
     "ANSWER_KEY",
@@ -107,7 +108,7 @@ def describe_index(manifest: IndexManifest) -> str:
     versions = ", ".join(f"{name} {v}" for name, v in manifest.versions.items())
     return (
         f"{manifest.chunks} chunks, {manifest.passages} passages, {len(manifest.corpus)} "
-        f"corpus files, tokenizer {manifest.tokenizer}, chunker {manifest.chunker}, "
+        f"corpus files, tokenizer {manifest.tokenizer}, "
         f"built {manifest.built_at or '?'} in {manifest.build_seconds:.0f} s"
         + (f" with {versions}" if versions else "")
     )

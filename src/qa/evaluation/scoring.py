@@ -9,16 +9,14 @@ system abstains (see :func:`score_answer`).
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from qa.corpus.textclean import fold_nfkc
+from qa.evaluation.dataset import EvalItem, fold, relevant
+from qa.evaluation.retrieval_scores import RetrievalReport, percentiles
 from qa.language.lexicon import LEXICON
 
 if TYPE_CHECKING:
@@ -27,182 +25,16 @@ if TYPE_CHECKING:
 __all__ = [
     "FOCUS_MODE",
     "AnswerReport",
-    "DatasetError",
-    "EvalItem",
     "EvalRun",
     "Outcome",
     "Response",
-    "RetrievalReport",
     "answer_limit",
     "answer_report",
     "evaluate_answers",
-    "fold",
-    "load_dataset",
-    "relevant",
-    "retrieval_report",
     "score_answer",
 ]
 
-TYPES = frozenset(
-    [
-        "date",
-        "contact",
-        "count",
-        "name",
-        "place",
-        "reason",
-        "list",
-        "definition",
-        "comparison",
-        "crosslingual",
-        "unanswerable",
-    ]
-)
 
-
-class DatasetError(ValueError):
-    """An eval file that cannot be read; the message names file and line."""
-
-
-@dataclass(frozen=True)
-class EvalItem:
-    """One known question and its gold answers (see ``eval/qa.jsonl``).
-
-    ``count``, for a question over many agreements, is how many match: the
-    answer must state that number (and hold every gold string, ``match: all``);
-    with ``count: 0`` and no gold strings, saying that nothing matches and
-    abstaining are both right.
-    """
-
-    id: str
-    question: str
-    answers: tuple[str, ...]
-    source: str
-    evidence: str
-    type: str
-    lang: str
-    match: str = "any"
-    count: int | None = None
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.answers) or self.count is not None
-
-
-def fold(text: str) -> str:
-    """The scoring form: NFKC, no white space."""
-    return fold_nfkc(text)
-
-
-def relevant(text: str, item: EvalItem) -> bool:
-    """Whether ``text`` holds one of the item's gold strings."""
-    folded = fold(text)
-    return any(fold(a) in folded for a in item.answers)
-
-
-def load_dataset(path: Path) -> list[EvalItem]:
-    """Read a JSON-lines eval file.
-
-    Raises:
-        DatasetError: Missing file, bad JSON, a missing key or an unknown type.
-    """
-    if not path.is_file():
-        raise DatasetError(f"{path}: eval file not found")
-    items = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                item = EvalItem(
-                    id=str(row["id"]),
-                    question=row["question"],
-                    answers=tuple(row["answers"]),
-                    source=row["source"],
-                    evidence=row.get("evidence", ""),
-                    type=row["type"],
-                    lang=row.get("lang", "ja"),
-                    match=row.get("match", "any"),
-                    count=None if row.get("count") is None else int(row["count"]),
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DatasetError(f"{path}:{n}: not an eval item ({exc})") from None
-            if item.match not in ("any", "all"):
-                raise DatasetError(f"{path}:{n}: match must be 'any' or 'all', not {item.match!r}")
-            if item.type not in TYPES:
-                raise DatasetError(f"{path}:{n}: unknown type {item.type!r}")
-            items.append(item)
-    if not items:
-        raise DatasetError(f"{path}: no items")
-    return items
-
-
-@dataclass(frozen=True)
-class RetrievalReport:
-    """Retrieval quality of one mode over the answerable items.
-
-    Attributes:
-        mode: The retrieval mode.
-        n: Answerable items scored.
-        hit_at: k → share of items with a relevant hit in the top k (1, 3, 5).
-        mrr10: Mean reciprocal rank of the first relevant hit within the top 10.
-        ranks: Item id → rank of the first relevant hit (None when not in the top 10).
-        latency_ms: p50 and p95 of search time.
-    """
-
-    mode: str
-    n: int
-    hit_at: dict[int, float]
-    mrr10: float
-    ranks: dict[str, int | None]
-    latency_ms: dict[str, float]
-
-
-def retrieval_report(
-    mode: str,
-    items: Sequence[EvalItem],
-    search: Callable[[str], tuple[list[str], float]],
-    progress: Callable[[Iterable[EvalItem]], Iterable[EvalItem]] = iter,
-) -> RetrievalReport:
-    """Score a search function on the answerable items.
-
-    Args:
-        mode: Name of the mode being scored.
-        items: The eval items; unanswerable ones are skipped.
-        search: Question → (texts of the top-10 hits in rank order, milliseconds).
-        progress: Wraps the item iterator, e.g. with a progress bar.
-    """
-    ranks: dict[str, int | None] = {}
-    times = []
-    for item in progress([i for i in items if i.answerable]):
-        texts, ms = search(item.question)
-        times.append(ms)
-        ranks[item.id] = next(
-            (r for r, text in enumerate(texts[:10], start=1) if relevant(text, item)), None
-        )
-    n = len(ranks)
-    found = [r for r in ranks.values() if r is not None]
-    return RetrievalReport(
-        mode=mode,
-        n=n,
-        hit_at={k: sum(r <= k for r in found) / n for k in (1, 3, 5)},
-        mrr10=sum(1 / r for r in found) / n,
-        ranks=ranks,
-        latency_ms=_percentiles(times),
-    )
-
-
-def _percentiles(times: list[float]) -> dict[str, float]:
-    if not times:
-        return {"p50": 0.0, "p95": 0.0}
-    if len(times) == 1:
-        return {"p50": times[0], "p95": times[0]}
-    cuts = statistics.quantiles(times, n=20, method="inclusive")
-    return {"p50": round(statistics.median(times), 2), "p95": round(cuts[18], 2)}
-
-
-#: Longest acceptable answer per question type; reasons and lists may run longer.
 CONCISE_CHARS = 120
 LONG_CHARS = 400
 _LONG_TYPES = frozenset({"reason", "list", "definition", "comparison"})
@@ -397,7 +229,7 @@ def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
         citation_support=share(right_answerable, lambda o: o.supported),
         by_type=groups(lambda o: o.item.type),
         by_lang=groups(lambda o: o.item.lang),
-        latency_ms=_percentiles([o.ms for o in outcomes]),
+        latency_ms=percentiles([o.ms for o in outcomes]),
         wrong=tuple(o for o in outcomes if not o.right),
         generators=dict(Counter(o.generator for o in outcomes).most_common()),
         fallbacks=dict(

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from qa.evaluation.scoring import AnswerReport, EvalItem, Response, evaluate_answers, load_dataset
+from qa.evaluation.dataset import EvalItem, load_dataset
+from qa.evaluation.scoring import AnswerReport, Response, evaluate_answers
 
 __all__ = ["SETS", "score_sets", "set_rows"]
 

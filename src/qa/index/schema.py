@@ -7,7 +7,7 @@ then treated as damaged (rebuilt, with that reason). ``files`` must list every
 file the index consists of, so that each is checked against its sha256 on load.
 
 Example:
-    >>> manifest_problem({"format": 1, "files": None})
+    >>> manifest_problem({"format": 2, "files": None})
     'model: missing'
 """
 
@@ -53,13 +53,15 @@ def _is_documents(value: object) -> bool:
     )
 
 
-#: Field → (its check, what it should be). The fields of :class:`qa.index.store.IndexManifest`.
+#: Field → (its check, what it should be). The fields of :class:`qa.index.manifest.IndexManifest`.
 _FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "format": (_is_int, "a whole number"),
     "model": (_is_str, "text"),
+    "model_id": (_is_str, "text"),
     "dimension": (lambda v: _is_int(v) and v > 0, "a positive whole number"),  # type: ignore[operator]
     "corpus": (_is_digest_map, "an object of file name → sha256"),
-    "chunker": (_is_str, "text"),
+    "chunk_gate": (_is_str, "text"),
+    "chunk_digests": (_is_digest_map, "an object of file name → sha256"),
     "tokenizer": (_is_str, "text"),
     "chunks": (_is_int, "a whole number"),
     "passages": (_is_int, "a whole number"),

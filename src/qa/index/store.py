@@ -1,40 +1,37 @@
 """The persisted hybrid index: chunks, passages, BM25 (bm25s) and dense vectors (FAISS).
 
 One folder holds everything, with ``manifest.json`` saying what built it
-(model, corpus file hashes, chunker version, library versions) and the sha256
-of every file, so that a stale or damaged index is noticed on load. Saving
+(:mod:`qa.index.manifest`: the model's and the chunks' identities, library
+versions) and the sha256 of every file, so that a stale or damaged index is
+noticed on load. Saving
 writes a sibling temporary folder and renames it into place: a crash never
 leaves a half-written index where the old one was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.corpus.chunking import CHUNKER_VERSION
-from qa.corpus.documents import corpus_fingerprint
-from qa.corpus.schema import Chunk, Document
+from qa.corpus.schema import Chunk
+from qa.files import sha256_file, write_text_atomic
+from qa.index.manifest import INDEX_FORMAT, IndexManifest, chunk_digests
 from qa.index.passages import Passage, passages_of
 from qa.index.schema import manifest_problem
 from qa.index.tokenize import JapaneseTokenizer
 from qa.index.units import Unit, units_hash, units_of
 
-__all__ = ["INDEX_FORMAT", "Index", "IndexManifest", "QAIndexError", "expected_manifest"]
-
-#: Bump when the folder layout changes.
-INDEX_FORMAT = 1
+__all__ = ["Index", "QAIndexError", "record_gate", "remove_leftovers"]
 
 _CHUNKS = "chunks.jsonl"
 _PASSAGES = "passages.jsonl"
@@ -48,97 +45,6 @@ _BUILDER = ".builder-pid"
 
 class QAIndexError(RuntimeError):
     """An index that is missing, stale or damaged; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class IndexManifest:
-    """What built an index, and the files it consists of.
-
-    Attributes:
-        format: :data:`INDEX_FORMAT` when it was written.
-        model: The embedding model's name or path.
-        dimension: Embedding dimension.
-        corpus: Corpus file name → sha256.
-        documents: Corpus file name → its manifest entry (title, publisher,
-            kind, as_of, edition), for citations and for questions that name a
-            year or an edition.
-        chunker: :data:`~qa.corpus.chunking.CHUNKER_VERSION`.
-        tokenizer: The BM25 token form (``surface`` or ``base``).
-        chunks: Number of chunks.
-        passages: Number of passages.
-        units: Number of reader units (sentences, rows, card fields) with a vector each.
-        units_hash: sha256 of the units' ids and texts: the index is stale when the
-            same chunks now split into other units.
-        versions: Versions of the libraries that built it.
-        built_at: UTC time of the build.
-        build_seconds: How long the build took.
-        files: File (relative path) → sha256.
-        query_encoder: sha256 of the ONNX query encoder that embedded questions when the
-            index was built (``query_encoder.onnx`` in the model folder; empty for torch).
-            A record, not a reason to rebuild: the passages' vectors come from torch
-            either way.
-    """
-
-    format: int
-    model: str
-    dimension: int
-    corpus: dict[str, str]
-    chunker: str
-    tokenizer: str
-    chunks: int = 0
-    passages: int = 0
-    units: int = 0
-    units_hash: str = ""
-    versions: dict[str, str] = field(default_factory=dict)
-    built_at: str = ""
-    build_seconds: float = 0.0
-    files: dict[str, str] = field(default_factory=dict)
-    documents: dict[str, dict[str, str]] = field(default_factory=dict)
-    query_encoder: str = ""
-
-    def differences(self, other: IndexManifest) -> list[str]:
-        """Why an index built as ``self`` does not serve ``other`` (empty when it does)."""
-        reasons = []
-        if self.format != other.format:
-            reasons.append(f"index format {self.format} → {other.format}")
-        if self.model != other.model:
-            reasons.append(f"model {self.model} → {other.model}")
-        if self.chunker != other.chunker:
-            reasons.append(f"chunker {self.chunker} → {other.chunker}")
-        if self.tokenizer != other.tokenizer:
-            reasons.append(f"tokenizer form {self.tokenizer} → {other.tokenizer}")
-        if self.documents != other.documents:
-            reasons.append("corpus manifest (titles, editions) changed")
-        changed = sorted(set(self.corpus.items()) ^ set(other.corpus.items()))
-        if changed:
-            names = sorted({name for name, _ in changed})
-            reasons.append(f"corpus changed: {', '.join(names)}")
-        return reasons
-
-
-def expected_manifest(
-    docs: list[Document], model: str, dimension: int, form: str, query_encoder: str = ""
-) -> IndexManifest:
-    """The manifest an up-to-date index for this corpus and model would have."""
-    return IndexManifest(
-        query_encoder=query_encoder,
-        format=INDEX_FORMAT,
-        model=model,
-        dimension=dimension,
-        corpus=corpus_fingerprint(docs),
-        documents={
-            d.id: {
-                "title": d.title,
-                "publisher": d.publisher,
-                "kind": d.kind,
-                "as_of": d.as_of,
-                "edition": d.edition,
-            }
-            for d in docs
-        },
-        chunker=CHUNKER_VERSION,
-        tokenizer=form,
-    )
 
 
 class Index:
@@ -214,6 +120,7 @@ class Index:
                 "passages": len(passages),
                 "units": len(units),
                 "units_hash": units_hash(units),
+                "chunk_digests": chunk_digests(chunks),
                 "versions": _versions(),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "build_seconds": round(time.perf_counter() - started, 2),
@@ -237,12 +144,12 @@ class Index:
             np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
             (tmp / _BUILDER).unlink()
             files = {
-                str(f.relative_to(tmp)): _sha256(f) for f in sorted(tmp.rglob("*")) if f.is_file()
+                str(f.relative_to(tmp)): sha256_file(f)
+                for f in sorted(tmp.rglob("*"))
+                if f.is_file()
             }
             manifest = IndexManifest(**{**asdict(self.manifest), "files": files})
-            (tmp / _MANIFEST).write_text(
-                json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
+            (tmp / _MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
             old = path.with_name(f".{path.name}.old")
             if old.exists():
                 shutil.rmtree(old)
@@ -270,6 +177,9 @@ class Index:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise QAIndexError(f"{file}: damaged manifest ({exc})") from None
+        found = data.get("format") if isinstance(data, dict) else None
+        if isinstance(found, int) and found != INDEX_FORMAT:
+            raise QAIndexError(f"{path}: index is stale (index format {found} → {INDEX_FORMAT})")
         problem = manifest_problem(data)
         if problem is not None:
             raise QAIndexError(f"{file}: damaged manifest ({problem})")
@@ -290,7 +200,7 @@ class Index:
             file = path / name
             if not file.is_file():
                 raise QAIndexError(f"{file}: missing from the index")
-            if _sha256(file) != digest:
+            if sha256_file(file) != digest:
                 raise QAIndexError(f"{file}: damaged (its checksum does not match the manifest)")
         try:
             chunks = [Chunk.from_dict(d) for d in _read_jsonl(path / _CHUNKS)]
@@ -308,6 +218,23 @@ class Index:
         return index
 
 
+def record_gate(path: Path, manifest: IndexManifest, gate: str) -> IndexManifest:
+    """Record in the index at ``path`` that its chunks were found the same under ``gate``
+    (:func:`qa.index.manifest.chunk_gate`), so that the next start need not chunk again.
+    The manifest is not among the checked files; a folder that cannot be written is
+    left as it was."""
+    updated = IndexManifest(**{**asdict(manifest), "chunk_gate": gate})
+    try:
+        write_text_atomic(path / _MANIFEST, _manifest_json(updated))
+    except OSError:
+        return manifest
+    return updated
+
+
+def _manifest_json(manifest: IndexManifest) -> str:
+    return json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2)
+
+
 def _write_jsonl(path: Path, rows: Any) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
@@ -317,14 +244,6 @@ def _write_jsonl(path: Path, rows: Any) -> None:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:

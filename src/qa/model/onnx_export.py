@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.files import sha256_file
 from qa.model.query_encoder import (
     QUERY_ENCODER,
     QUERY_ENCODER_INFO,
@@ -159,7 +159,7 @@ def write_query_encoder(
                 )
         info = QueryEncoderInfo(
             precision=precision,
-            sha256=_sha256(chosen),
+            sha256=sha256_file(chosen),
             size=chosen.stat().st_size,
             dimension=int(reference.shape[1]),
             prompt=prompt,
@@ -270,14 +270,6 @@ def _quantize(source: Path, out: Path, parts: frozenset[str]) -> None:
         # The fused operators are outside ONNX shape inference's domain.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def remove_query_encoder(model_dir: Path) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.corpus.parse_survey import countries_in
+from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN, inside_katakana, japanese_forms, simplified_only
 from qa.query.countries import countries_named
@@ -48,7 +49,7 @@ _COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特�
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
 _EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)
-_ERA_YEAR = re.compile(rf"({'|'.join(LEXICON.eras)})(\d{{1,2}}|元)年")
+_ERA_YEAR = re.compile(rf"({ERA_NAMES})(\d{{1,2}}|元)年")
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def year_mentions(text: str, lang: str = "ja") -> list[tuple[int, int, int]]:
         found += [(int(m.group(1)), m.start(), m.end()) for m in _EN_YEAR.finditer(text)]
     for m in _ERA_YEAR.finditer(text):
         n = m.group(2)
-        found.append((LEXICON.eras[m.group(1)] + (1 if n == "元" else int(n)), m.start(), m.end()))
+        found.append((western_year(m.group(1), n), m.start(), m.end()))
     return sorted(found, key=lambda y: y[1])
 
 

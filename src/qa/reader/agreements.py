@@ -32,6 +32,7 @@ from typing import Any
 from qa.corpus.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.corpus.schema import Card, Chunk
 from qa.index.tokenize import unidic_tagger
+from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
 from qa.query.countries import countries_named
 from qa.query.names import PLACE_SUFFIXES
@@ -352,12 +353,10 @@ def _year_range(text: str, lang: str) -> tuple[int, int] | None:
 
 
 def _era_range(text: str) -> tuple[int, int] | None:
-    """The years of an era named without a year (昭和の時代 → 1926–1989)."""
-    eras = sorted(LEXICON.eras.items(), key=lambda e: e[1])
-    for i, (era, before) in enumerate(eras):
+    """The years of an era named without a year (昭和の時代 → 1926–1988)."""
+    for era in ERAS:
         if re.search(rf"{era}(?![\d元])", text):
-            last = eras[i + 1][1] if i + 1 < len(eras) else 9999
-            return before + 1, last
+            return era_span(era)
     return None
 
 

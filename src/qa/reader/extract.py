@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable
 
 from qa.index.tokenize import unidic_tagger
+from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
 
 __all__ = ["EMAIL", "EXTRACTORS", "PHONE", "extract"]
 
-_ERA = "|".join(LEXICON.eras)
+_ERA = ERA_NAMES
 _DATE = re.compile(
     rf"(?:{_ERA})\s*(?:\d+|元)\s*(?:[（(]\s*\d{{4}}\s*[)）])?\s*年度?(?:\s*\d+\s*月)?(?:\s*\d+\s*日)?"
     r"|\d{4}\s*年度?(?:\s*\d+\s*月)?(?:\s*\d+\s*日)?(?:\s*[~～〜-]\s*(?:\d{4}\s*年)?\s*\d+\s*月(?:\s*\d+\s*日)?)?"

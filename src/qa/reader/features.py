@@ -18,6 +18,7 @@ from typing import NamedTuple
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
 from qa.index.units import Unit
+from qa.language.eras import era_years
 from qa.language.lexicon import LEXICON
 from qa.query.question import Question
 
@@ -176,13 +177,7 @@ class QuestionView:
 
 
 def _year_marks(year: int) -> list[str]:
-    marks = [str(year)]
-    for era, base in LEXICON.eras.items():
-        if 0 < year - base < 65:
-            marks.append(f"{era}{year - base}")
-            if year - base == 1:
-                marks.append(f"{era}元")
-    return marks
+    return [str(year), *era_years(year)]
 
 
 def _part_of(unit: Unit) -> set[str]:

@@ -27,7 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.evaluation.scoring import EvalItem, answer_limit, fold, load_dataset, score_answer
+from qa.evaluation.dataset import EvalItem, fold, load_dataset
+from qa.evaluation.scoring import answer_limit, score_answer
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]

@@ -1,8 +1,10 @@
 """Load everything a question needs, once: corpus, model, index, retriever.
 
-The index is rebuilt when it is missing, stale (corpus, chunker, model or
-tokenizer changed) or damaged, with a message saying why; with
-``rebuild=False`` those cases stop with the same message instead.
+The index is rebuilt when it is missing, stale (its chunks, the model's weights
+or the tokenizer changed: :mod:`qa.index.manifest`) or damaged, with a message
+saying why; with ``rebuild=False`` those cases stop with the same message
+instead. The corpus is read first, so that a wrong corpus folder is reported
+before the default model is built.
 
 Questions are embedded by the model folder's ONNX query encoder when it has one
 (:mod:`qa.model.query_encoder`), so answering never imports torch; torch and
@@ -21,9 +23,12 @@ from pathlib import Path
 from qa.config import Config, default_model_dir
 from qa.corpus.chunking import chunk_corpus
 from qa.corpus.documents import load_corpus
-from qa.index.store import Index, QAIndexError, expected_manifest
+from qa.corpus.schema import Document
+from qa.index.manifest import expected_manifest, stale_reasons
+from qa.index.store import Index, QAIndexError, record_gate
 from qa.index.tokenize import JapaneseTokenizer
 from qa.model.embedding import Embedder, ensure_default_model
+from qa.model.identity import model_identity
 from qa.model.queries import open_query_encoder, query_encoder_hash
 from qa.model.query_encoder import OnnxQueryEncoder
 from qa.retrieval.retriever import Retriever
@@ -83,7 +88,12 @@ def build_index(cfg: Config, *, embedder: Embedder | None = None, log: Log = _st
     embedder = embedder or _embedder(cfg)
     tokenizer = JapaneseTokenizer(cfg.token_form)
     manifest = expected_manifest(
-        docs, embedder.name, embedder.dimension, cfg.token_form, query_encoder_hash(cfg)
+        docs,
+        embedder.name,
+        model_identity(embedder.name),
+        embedder.dimension,
+        cfg.token_form,
+        query_encoder_hash(cfg),
     )
     log(f"Building the index of {len(chunks)} chunks with {embedder.name} …")
     index = Index.build(
@@ -115,19 +125,13 @@ def open_engine(
     Raises:
         QAIndexError: The index is missing, stale or damaged and ``rebuild`` is False.
     """
+    docs = load_corpus(cfg.corpus_dir)
     embedder = embedder or _embedder(cfg)
     queries = open_query_encoder(cfg, log)
     dimension = queries.dimension if queries is not None else embedder.dimension
     tokenizer = JapaneseTokenizer(cfg.token_form)
-    docs = load_corpus(cfg.corpus_dir)
-    wanted = expected_manifest(
-        docs, embedder.name, dimension, cfg.token_form, query_encoder_hash(cfg)
-    )
     try:
-        reasons = Index.read_manifest(cfg.index_dir).differences(wanted)
-        if reasons:
-            raise QAIndexError(f"{cfg.index_dir}: index is stale ({'; '.join(reasons)})")
-        index = Index.load(cfg.index_dir)
+        index = _load_fresh(cfg, docs, embedder.name, dimension)
     except QAIndexError as exc:
         if not rebuild:
             raise QAIndexError(f"{exc}; run `qa build-index`") from None
@@ -141,6 +145,25 @@ def open_engine(
     return Engine(
         cfg, index, embedder, tokenizer, Retriever(index, encode_query, tokenizer), queries
     )
+
+
+def _load_fresh(cfg: Config, docs: list[Document], model: str, dimension: int) -> Index:
+    """The index at ``cfg.index_dir`` if it serves this corpus and model.
+
+    Raises:
+        QAIndexError: It is missing, stale (the message says why) or damaged.
+    """
+    wanted = expected_manifest(
+        docs, model, model_identity(model), dimension, cfg.token_form, query_encoder_hash(cfg)
+    )
+    found = Index.read_manifest(cfg.index_dir)
+    reasons = stale_reasons(found, wanted, docs)
+    if reasons:
+        raise QAIndexError(f"{cfg.index_dir}: index is stale ({'; '.join(reasons)})")
+    index = Index.load(cfg.index_dir)
+    if found.chunk_gate != wanted.chunk_gate:  # chunked again and found the same
+        index.manifest = record_gate(cfg.index_dir, index.manifest, wanted.chunk_gate)
+    return index
 
 
 def _limit_threads(cfg: Config, embedder: Embedder) -> None:
