@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 
 from qa.corpus.parse_common import ParseError
-from qa.corpus.parse_survey import FIELD_NAMES, countries_in, parse, parse_date
+from qa.corpus.parse_survey import parse
 from qa.corpus.schema import Chunk, Document
+from qa.corpus.survey_terms import FIELD_NAMES, countries_in, parse_date
 
 SURVEY = "002_e59d51f378d5a747.txt"
 

@@ -18,8 +18,8 @@ from qa.answer.answerer import Answer, Answerer
 from qa.answer.contacts import as_of_words
 from qa.answer.followup import Topic
 from qa.app.chat_view import SourceInfo, reply_messages
-from qa.corpus.parse_survey import FIELD_NAMES
 from qa.corpus.schema import Chunk
+from qa.corpus.survey_terms import FIELD_NAMES
 from qa.generate.responder import LLM, Responder
 from qa.query.question import clean_question
 from qa.retrieval.retriever import Filters

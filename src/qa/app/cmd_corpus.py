@@ -10,8 +10,8 @@ from collections.abc import Callable
 from qa.app.cli_common import Parents, load, table
 from qa.config import Config
 from qa.corpus.documents import CorpusError
-from qa.corpus.parse_survey import FIELD_NAMES
 from qa.corpus.schema import Chunk
+from qa.corpus.survey_terms import FIELD_NAMES
 
 __all__ = ["add"]
 

@@ -21,23 +21,27 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from qa.corpus.mofa_index import (
+    DOMESTIC,
+    EXAMPLES_HEAD,
+    OVERSEAS,
+    IndexEntry,
+    Need,
+    line_offset,
+    norm,
+    read_example_index,
+    read_need_index,
+)
 from qa.corpus.parse_common import ParseError, section_chunk
 from qa.corpus.schema import Chunk, Document
 from qa.corpus.textclean import fold
 
-__all__ = ["IndexEntry", "Need", "parse", "read_example_index", "read_need_index"]
+__all__ = ["parse"]
 
-_DOMESTIC = "国内事業"
-_OVERSEAS = "海外事業"
-# The needs index is two columns; the PDF put the right column's header
-# (海外事業) after the column, so the column is known by its first category.
-_OVERSEAS_FROM = "海外展開支援"
-_EXAMPLES_HEAD = "事業例"
 _CONTACTS_HEAD = "【連絡先】"
 _FIELDS = ("手続き", "連絡先", "主な対象")
 _EXAMPLE_REF = re.compile(r"事業例\s*p\.\s*(\d+)")
@@ -65,25 +69,6 @@ _NEED_MATCH = 0.8
 # An example page heading may differ from its index entry as much as
 # 日本製品の輸出促進事業 (page) from 日本産品の輸出促進事業 (index).
 _EXAMPLE_MATCH = 0.85
-
-
-class Need(NamedTuple):
-    """One line of the needs index: 「…したい」 and the pages that answer it."""
-
-    text: str
-    pages: tuple[int, ...]
-    category: str
-    division: str
-    offset: int
-
-
-class IndexEntry(NamedTuple):
-    """One line of the 事業例 index: an example programme and its page."""
-
-    name: str
-    page: int
-    division: str
-    offset: int
 
 
 class _Para(NamedTuple):
@@ -125,10 +110,10 @@ def parse(doc: Document) -> list[Chunk]:
     text = doc.text
     needs = read_need_index(doc)
     examples = read_example_index(doc)
-    examples_index = _line_offset(doc, f"{_DOMESTIC} {_EXAMPLES_HEAD}", 0)
-    pages_start = _line_offset(doc, _DOMESTIC, examples_index + 1)
-    pages_end = _line_offset(doc, _EXAMPLES_HEAD, pages_start)
-    contacts = _line_offset(doc, _CONTACTS_HEAD, pages_end)
+    examples_index = line_offset(doc, f"{DOMESTIC} {EXAMPLES_HEAD}", 0)
+    pages_start = line_offset(doc, DOMESTIC, examples_index + 1)
+    pages_end = line_offset(doc, EXAMPLES_HEAD, pages_start)
+    contacts = line_offset(doc, _CONTACTS_HEAD, pages_end)
     first = len(text) - len(text.lstrip())
     chunks = [
         section_chunk(
@@ -152,67 +137,6 @@ def parse(doc: Document) -> list[Chunk]:
         )
     )
     return chunks
-
-
-# --- the indexes -----------------------------------------------------------
-
-
-def read_need_index(doc: Document) -> list[Need]:
-    """The needs index: every 「…したい」 line with its category and 国内/海外事業.
-
-    Raises:
-        ParseError: The index or its 海外事業 column is not where expected.
-    """
-    start = _line_offset(doc, _DOMESTIC, 0)
-    end = _line_offset(doc, f"{_DOMESTIC} {_EXAMPLES_HEAD}", start)
-    needs: list[Need] = []
-    division, category = _DOMESTIC, ""
-    for offset, line in _lines(doc.text, start, end):
-        if _is_rule(line) or line in (_DOMESTIC, _OVERSEAS):
-            continue
-        if "\t" not in line:
-            category = line
-            if _norm(category) == _norm(_OVERSEAS_FROM):
-                division = _OVERSEAS
-            continue
-        words, _, pages = line.partition("\t")
-        if not category:
-            raise ParseError(doc, offset, f"need {words!r} comes before any category")
-        needs.append(Need(words.strip(), _pages(doc, offset, pages), category, division, offset))
-    if not any(n.division == _OVERSEAS for n in needs):
-        raise ParseError(doc, start, f"needs index has no category {_OVERSEAS_FROM!r}")
-    return needs
-
-
-def read_example_index(doc: Document) -> list[IndexEntry]:
-    """The 事業例 index: example programmes by division, in page order.
-
-    Raises:
-        ParseError: The index is missing or has no entries.
-    """
-    start = _line_offset(doc, f"{_DOMESTIC} {_EXAMPLES_HEAD}", 0)
-    end = _line_offset(doc, _DOMESTIC, start + 1)
-    entries: list[IndexEntry] = []
-    division: str | None = None
-    for offset, line in _lines(doc.text, start, end):
-        head = re.fullmatch(rf"({_DOMESTIC}|{_OVERSEAS})\s+{_EXAMPLES_HEAD}", line)
-        if head:
-            division = head.group(1)
-        elif "\t" not in line or _is_rule(line):
-            division = None  # 相談したい: the contact list, not an example
-        elif division is not None:
-            name, _, page = line.partition("\t")
-            entries.append(IndexEntry(name.strip(), _pages(doc, offset, page)[0], division, offset))
-    if not entries:
-        raise ParseError(doc, start, "事業例 index has no entries")
-    return entries
-
-
-def _pages(doc: Document, offset: int, text: str) -> tuple[int, ...]:
-    pages = tuple(int(p) for p in re.findall(r"\d+", text))
-    if not pages:
-        raise ParseError(doc, offset, f"index line has no page number: {text!r}")
-    return pages
 
 
 # --- the programme pages ---------------------------------------------------
@@ -314,10 +238,10 @@ def _finish(doc: Document, p: _Programme) -> _Programme:
 
 def _label(para: _Para, needs: list[Need]) -> str | Need | None:
     """What a margin label paragraph is: ``"division"``, a category, a need, or None."""
-    key = _norm(para.text)
-    if key in (_DOMESTIC, _OVERSEAS):
+    key = norm(para.text)
+    if key in (DOMESTIC, OVERSEAS):
         return "division"
-    if key in {_norm(n.category) for n in needs}:
+    if key in {norm(n.category) for n in needs}:
         return para.text
     return _match_need(para.text, needs)
 
@@ -349,7 +273,7 @@ def _find_need(doc: Document, para: _Para, needs: list[Need], text: str) -> Need
 
 def _check_category(doc: Document, para: _Para, need: Need, category: str | None) -> None:
     """A category label above a need label must be the one the index files it under."""
-    if category is not None and _norm(category) != _norm(need.category):
+    if category is not None and norm(category) != norm(need.category):
         raise ParseError(
             doc,
             para.start,
@@ -390,7 +314,7 @@ def _example_chunks(doc: Document, entries: list[IndexEntry], start: int, end: i
                 title,
                 lo,
                 hi,
-                heading=(entry.division, _EXAMPLES_HEAD),
+                heading=(entry.division, EXAMPLES_HEAD),
                 pdf_hyphens=True,
             )
         )
@@ -417,35 +341,10 @@ def _find_example(paras: list[_Para], pos: int, name: str) -> tuple[int, str] | 
 # --- text helpers ----------------------------------------------------------
 
 
-def _line_offset(doc: Document, line: str, start: int) -> int:
-    """Offset of the first line from ``start`` that reads ``line`` (white space ignored)."""
-    want = _norm(line)
-    for offset, text in _lines(doc.text, start, len(doc.text)):
-        if _norm(text) == want:
-            return offset
-    raise ParseError(doc, start, f"line {line!r} not found")
-
-
-def _lines(text: str, start: int, end: int) -> Iterable[tuple[int, str]]:
-    """Non-blank lines between ``start`` and ``end`` with their offsets, stripped."""
-    for m in re.finditer(r"[^\n]+", text[start:end]):
-        if m.group().strip():
-            yield start + m.start(), m.group().strip()
-
-
 def _paras(text: str, start: int, end: int) -> Iterator[_Para]:
     """Paragraphs (runs of non-blank lines) between ``start`` and ``end``."""
     for m in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text[start:end]):
         yield _Para(start + m.start(), start + m.end(), m.group())
-
-
-def _is_rule(line: str) -> bool:
-    return re.fullmatch(r"[-\s]+", line) is not None
-
-
-def _norm(text: str) -> str:
-    """NFKC without white space: ``海外展開支援（ODA活用）`` = ``海外展開支援(ODA活用)``."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def _needkey(text: str) -> str:
@@ -454,7 +353,7 @@ def _needkey(text: str) -> str:
     Particles stay: 地場産品/産業の海外展開をしたい and …産業を海外展開したい are
     two needs.
     """
-    return re.sub(r"[・、,/()]", "", _norm(text))
+    return re.sub(r"[・、,/()]", "", norm(text))
 
 
 def _one_line(text: str) -> str:

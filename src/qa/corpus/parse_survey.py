@@ -14,91 +14,14 @@ card's text therefore never start a card.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 from qa.corpus.parse_common import ParseError, doc_prefix, section_chunk
 from qa.corpus.schema import Card, Chunk, Document
-from qa.corpus.textclean import clean, fold, fold_digits
-from qa.language.eras import ERA_NAMES, western_year
-from qa.language.lexicon import LEXICON
+from qa.corpus.survey_terms import FIELD_NAMES, countries_in, parse_date, prefectures_in
+from qa.corpus.textclean import clean, fold
 
-__all__ = [
-    "COUNTRIES",
-    "FIELD_NAMES",
-    "PREFECTURES",
-    "countries_in",
-    "parse",
-    "parse_date",
-    "prefectures_in",
-]
-
-FIELD_NAMES = {
-    "①": "①教育交流",
-    "②": "②文化交流",
-    "③": "③スポーツ交流",
-    "④": "④医療交流",
-    "⑤": "⑤経済交流（農業等）",
-    "⑥": "⑥経済交流（工業等）",
-    "⑦": "⑦経済交流（商業等）",
-    "⑧": "⑧行政交流",
-    "⑨": "⑨その他交流",
-}
-
-#: Official name as in the survey's tables → other spellings found in the cards.
-COUNTRIES: dict[str, tuple[str, ...]] = LEXICON.countries["ja"]
-
-PREFECTURES = tuple(
-    [
-        "北海道",
-        "青森県",
-        "岩手県",
-        "宮城県",
-        "秋田県",
-        "山形県",
-        "福島県",
-        "茨城県",
-        "栃木県",
-        "群馬県",
-        "埼玉県",
-        "千葉県",
-        "東京都",
-        "神奈川県",
-        "新潟県",
-        "富山県",
-        "石川県",
-        "福井県",
-        "山梨県",
-        "長野県",
-        "岐阜県",
-        "静岡県",
-        "愛知県",
-        "三重県",
-        "滋賀県",
-        "京都府",
-        "大阪府",
-        "兵庫県",
-        "奈良県",
-        "和歌山県",
-        "鳥取県",
-        "島根県",
-        "岡山県",
-        "広島県",
-        "山口県",
-        "徳島県",
-        "香川県",
-        "愛媛県",
-        "高知県",
-        "福岡県",
-        "佐賀県",
-        "長崎県",
-        "熊本県",
-        "大分県",
-        "宮崎県",
-        "鹿児島県",
-        "沖縄県",
-    ]
-)
+__all__ = ["parse"]
 
 _FIELD_HEAD = re.compile(r"^[ \t]*([①②③④⑤⑥⑦⑧⑨])[ \t]*(\S[^\t\n]*?)[ \t]*$", re.M)
 _NUMBERED = re.compile(r"^[ \t]*((?:\d[ \t]?)+)[ \t]*[.．][ \t]*(.*)$", re.M)
@@ -111,10 +34,6 @@ _PART = re.compile(
 _REPEAT = "【再掲】"
 _EMPTY = re.compile(r"^[-\s－ー—]*$")
 _URL = re.compile(r"https?://[^\s<>]+")
-_DATE = re.compile(
-    rf"(?:(?P<era>{ERA_NAMES})(?P<ey>元|\d{{1,2}})年?(?:[(（](?P<wy>\d{{4}})[)）])?"
-    r"|(?P<y>\d{4}))年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?)?"
-)
 
 
 @dataclass(frozen=True)
@@ -431,61 +350,3 @@ def _sections(doc: Document, toc_start: int, detail_start: int) -> list[Chunk]:
 
 
 # --- values -------------------------------------------------------------------
-
-
-def parse_date(text: str) -> str | None:
-    """The first date in ``text`` as ISO ``YYYY-MM-DD`` (or ``YYYY-MM``, ``YYYY``).
-
-    The Western year in brackets wins over the era year where both are given.
-
-    Example:
-        >>> parse_date("平成24（2012）年4月4日")
-        '2012-04-04'
-        >>> parse_date("平成 1 1 （ 1 9 9 9 ） 年 8 月 3 日")
-        '1999-08-03'
-        >>> parse_date("平成元年11月")
-        '1989-11'
-    """
-    folded = fold_digits(text).replace(" ", "")
-    m = _DATE.search(folded)
-    if m is None:
-        return None
-    if m.group("wy"):
-        year = int(m.group("wy"))
-    elif m.group("era"):
-        year = western_year(m.group("era"), m.group("ey"))
-    else:
-        year = int(m.group("y"))
-    parts = [f"{year:04d}"]
-    if m.group("m"):
-        parts.append(f"{int(m.group('m')):02d}")
-        if m.group("d"):
-            parts.append(f"{int(m.group('d')):02d}")
-    return "-".join(parts)
-
-
-def countries_in(text: str) -> tuple[str, ...]:
-    """Official names of the countries named in ``text``, in order of appearance.
-
-    Example:
-        >>> countries_in("大韓民国慶尚北道浦項市 中華人民共和国吉林省琿春市")
-        ('大韓民国', '中華人民共和国')
-    """
-    text = unicodedata.normalize("NFKC", text)
-    found: dict[str, int] = {}
-    for official, aliases in COUNTRIES.items():
-        positions = [text.find(n) for n in (official, *aliases) if n in text]
-        if positions:
-            found[official] = min(positions)
-    return tuple(sorted(found, key=found.__getitem__))
-
-
-def prefectures_in(text: str) -> tuple[str, ...]:
-    """Prefectures named in ``text``, in order of appearance, each once.
-
-    Example:
-        >>> prefectures_in("京都府、京都府舞鶴市")
-        ('京都府',)
-    """
-    hits = sorted((text.find(p), p) for p in PREFECTURES if p in text)
-    return tuple(p for _, p in hits)

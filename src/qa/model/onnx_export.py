@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -105,20 +106,13 @@ def write_query_encoder(
         What was written (also in ``model_dir / query_encoder.json``).
 
     Raises:
-        ExportError: The model is not of that shape, a tool is missing, or even the
-            fp32 export disagrees with torch.
+        ExportError: The model is not of that shape, a tool is missing, or even the fp32
+            export disagrees with torch.
     """
     model_dir = Path(model_dir)
     if not questions:
         raise ExportError("no questions to check the export against")
-    try:
-        import onnx  # noqa: F401  (needed by the optimizer and the quantizer)
-        import torch
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise ExportError(f"cannot import {exc.name}: pip install -e . installs it") from exc
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    model = SentenceTransformer(str(model_dir), device="cpu")
+    model, torch = _load_torch_model(model_dir)
     prompt = (model.prompts or {}).get("query", "")
     max_tokens = int(model.max_seq_length)
     reference = model.encode_query(
@@ -132,31 +126,9 @@ def write_query_encoder(
         _optimize(tmp / "fp32.onnx", tmp / "fused.onnx", config)
         (tmp / "fp32.onnx").unlink()
 
-        def agreement(path: Path) -> np.ndarray:
-            encoder = OnnxQueryEncoder(
-                path, model_dir / "tokenizer.json", prompt=prompt, max_tokens=max_tokens
-            )
-            return np.sum(encoder.encode_queries(questions) * reference, axis=1)
-
-        tried: dict[str, float] = {}
-        for i, (precision, parts) in enumerate(PLANS):
-            log(f"Quantising it ({precision}) …")
-            chosen = tmp / f"plan{i}.onnx"
-            _quantize(tmp / "fused.onnx", chosen, parts)
-            cosines = agreement(chosen)
-            tried[precision] = round(float(cosines.min()), 6)
-            if tried[precision] >= MIN_COSINE:
-                break
-            log(f"{precision} agrees with torch only at cosine {cosines.min():.4f}")
-            chosen.unlink()
-        else:
-            chosen, precision = tmp / "fused.onnx", "fp32"
-            cosines = agreement(chosen)
-            if float(cosines.min()) < MIN_COSINE:
-                raise ExportError(
-                    f"the ONNX export disagrees with torch (cosine {cosines.min():.4f}); "
-                    "queries stay on torch"
-                )
+        tokenizer = model_dir / "tokenizer.json"
+        agreement = partial(_cosines, tokenizer, prompt, max_tokens, questions, reference)
+        chosen, precision, cosines, tried = _choose_plan(tmp, agreement, log)
         info = QueryEncoderInfo(
             precision=precision,
             sha256=sha256_file(chosen),
@@ -169,18 +141,79 @@ def write_query_encoder(
             questions=len(questions),
             tried=tried,
         )
-        (tmp / QUERY_ENCODER_INFO).write_text(
-            json.dumps(info.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        # The ONNX file first: read_info accepts the pair only when the JSON's size
-        # matches, so a crash between the two renames reads as "no encoder".
-        os.replace(chosen, model_dir / QUERY_ENCODER)
-        os.replace(tmp / QUERY_ENCODER_INFO, model_dir / QUERY_ENCODER_INFO)
+        _install(model_dir, chosen, info)
     log(
-        f"Query encoder written to {model_dir / QUERY_ENCODER} ({precision}, "
-        f"cosine to torch ≥ {info.min_cosine:.4f} on {len(questions)} questions)"
+        f"Query encoder written to {model_dir / QUERY_ENCODER} ({precision}, cosine to torch ≥ "
+        f"{info.min_cosine:.4f} on {len(questions)} questions)"
     )
     return info
+
+
+def _cosines(
+    tokenizer: Path,
+    prompt: str,
+    max_tokens: int,
+    questions: Sequence[str],
+    reference: np.ndarray,
+    path: Path,
+) -> np.ndarray:
+    """Each question's cosine between the ONNX file at ``path`` and torch (``reference``)."""
+    encoder = OnnxQueryEncoder(path, tokenizer, prompt=prompt, max_tokens=max_tokens)
+    return np.sum(encoder.encode_queries(questions) * reference, axis=1)
+
+
+def _load_torch_model(model_dir: Path) -> tuple[Any, Any]:
+    """The sentence-transformers model of ``model_dir``, offline, and the torch module."""
+    try:
+        import onnx  # noqa: F401  (needed by the optimizer and the quantizer)
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ExportError(f"cannot import {exc.name}: pip install -e . installs it") from exc
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    return SentenceTransformer(str(model_dir), device="cpu"), torch
+
+
+def _choose_plan(
+    tmp: Path, agreement: Callable[[Path], np.ndarray], log: Callable[[str], None]
+) -> tuple[Path, str, np.ndarray, dict[str, float]]:
+    """The first of :data:`PLANS` whose vectors agree with torch's (cosine ≥
+    :data:`MIN_COSINE` on every question), else the fused fp32 file: the file, its
+    precision, its cosines and the lowest cosine of each plan tried.
+
+    Raises:
+        ExportError: Even the fp32 file disagrees with torch.
+    """
+    tried: dict[str, float] = {}
+    for i, (precision, parts) in enumerate(PLANS):
+        log(f"Quantising it ({precision}) …")
+        chosen = tmp / f"plan{i}.onnx"
+        _quantize(tmp / "fused.onnx", chosen, parts)
+        cosines = agreement(chosen)
+        tried[precision] = round(float(cosines.min()), 6)
+        if tried[precision] >= MIN_COSINE:
+            return chosen, precision, cosines, tried
+        log(f"{precision} agrees with torch only at cosine {cosines.min():.4f}")
+        chosen.unlink()
+    chosen = tmp / "fused.onnx"
+    cosines = agreement(chosen)
+    if float(cosines.min()) < MIN_COSINE:
+        raise ExportError(
+            f"the ONNX export disagrees with torch (cosine {cosines.min():.4f}); "
+            "queries stay on torch"
+        )
+    return chosen, "fp32", cosines, tried
+
+
+def _install(model_dir: Path, chosen: Path, info: QueryEncoderInfo) -> None:
+    """Move the chosen file and its description into ``model_dir``."""
+    (chosen.parent / QUERY_ENCODER_INFO).write_text(
+        json.dumps(info.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    # The ONNX file first: read_info accepts the pair only when the JSON's size
+    # matches, so a crash between the two renames reads as "no encoder".
+    os.replace(chosen, model_dir / QUERY_ENCODER)
+    os.replace(chosen.parent / QUERY_ENCODER_INFO, model_dir / QUERY_ENCODER_INFO)
 
 
 def _export(model: Any, out: Path, torch: Any) -> None:

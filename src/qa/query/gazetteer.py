@@ -22,8 +22,8 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from qa.corpus.parse_survey import countries_in
 from qa.corpus.schema import Chunk
+from qa.corpus.survey_terms import countries_in
 from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON

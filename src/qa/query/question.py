@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from qa.corpus.parse_survey import countries_in
+from qa.corpus.survey_terms import countries_in
 from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN, inside_katakana, japanese_forms, simplified_only

@@ -29,8 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from qa.corpus.parse_survey import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.corpus.schema import Card, Chunk
+from qa.corpus.survey_terms import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.index.tokenize import unidic_tagger
 from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON

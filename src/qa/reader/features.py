@@ -231,17 +231,7 @@ def unit_features(
         f["part_match"] = float(bool(parts & v.parts))
         f["part_other"] = float(bool(parts) and not parts & v.parts)
     if q.places:
-        f["places_chunk"] = places_in_chunk
-        f["places_missing"] = float(places_in_chunk < 1.0)
-        in_unit = fold_nfkc(unit.text + unit.heading)
-        f["places_unit"] = sum(p in in_unit for p in q.places) / len(q.places)
-        card = chunk.card
-        if card is not None and unit.label in ("japanese", "foreign"):
-            own = fold_nfkc(card.japanese if unit.label == "japanese" else card.foreign)
-            other = fold_nfkc(card.foreign if unit.label == "japanese" else card.japanese)
-            f["side_other_named"] = float(
-                any(p in other for p in q.places) and not any(p in own for p in q.places)
-            )
+        f.update(_place_features(q, chunk, unit, places_in_chunk))
     if q.side is not None and unit.label in ("japanese", "foreign"):
         f["side_cue_match"] = float(q.side == unit.label)
     if q.topics and chunk.card is not None:
@@ -249,16 +239,41 @@ def unit_features(
             any(fd.startswith(t) for fd in chunk.card.fields for t in q.topics)
         )
     if v.marks:
-        around = fold_nfkc(f"{unit.heading} {unit.text}")
-        f["years_chunk"] = float(any(m in texts.dated for m in v.marks))
-        f["years_unit"] = float(any(m in around for m in v.marks))
-        f["years_other_unit"] = float(
-            not f["years_unit"] and any(y not in v.marks for y in _YEAR4.findall(around))
-        )
+        f.update(_year_features(v, unit, texts))
     if v.ordinals:
         f["ordinal_chunk"] = float(
             all(re.search(rf"第\s*{o}\s*回", texts.text) for o in v.ordinals)
         )
+    return f
+
+
+def _place_features(
+    q: Question, chunk: Chunk, unit: Unit, places_in_chunk: float
+) -> dict[str, float]:
+    """How the places the question names sit in the chunk, the unit and a card's sides."""
+    f = {"places_chunk": places_in_chunk, "places_missing": float(places_in_chunk < 1.0)}
+    in_unit = fold_nfkc(unit.text + unit.heading)
+    f["places_unit"] = sum(p in in_unit for p in q.places) / len(q.places)
+    card = chunk.card
+    if card is not None and unit.label in ("japanese", "foreign"):
+        own = fold_nfkc(card.japanese if unit.label == "japanese" else card.foreign)
+        other = fold_nfkc(card.foreign if unit.label == "japanese" else card.japanese)
+        f["side_other_named"] = float(
+            any(p in other for p in q.places) and not any(p in own for p in q.places)
+        )
+    return f
+
+
+def _year_features(v: QuestionView, unit: Unit, texts: ChunkTexts) -> dict[str, float]:
+    """Whether the years the question names are in the chunk, in the unit, or another is."""
+    around = fold_nfkc(f"{unit.heading} {unit.text}")
+    f = {
+        "years_chunk": float(any(m in texts.dated for m in v.marks)),
+        "years_unit": float(any(m in around for m in v.marks)),
+    }
+    f["years_other_unit"] = float(
+        not f["years_unit"] and any(y not in v.marks for y in _YEAR4.findall(around))
+    )
     return f
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 
 from qa.evaluation.dataset import EvalItem, fold, load_dataset
 from qa.evaluation.scoring import answer_limit, score_answer
+from qa.files import sha256_file
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
@@ -195,11 +195,20 @@ def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict
     return _held_out(groups, l2, folds, "span", THRESHOLDS, outcome)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _fit_part(
+    part: str, groups: list, l2s: Sequence[float], folds: int, **fit: int
+) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Cross-validate each L2 strength on ``groups``, then fit on all of them with the
+    best: the accuracy per strength, the strength chosen and the weights."""
+    cv = {str(l2): cross_validate(groups, l2, part, folds) for l2 in l2s}
+    for l2, acc in cv.items():
+        print(f"{part}: l2={l2}: {folds}-fold accuracy {acc:.3f}", file=sys.stderr)
+    chosen = float(max(cv, key=lambda k: cv[k]))
+    weights = fit_conditional_logit([(g.features, g.labels) for g in groups], l2=chosen, **fit)
+    return cv, chosen, weights
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m qa.reader.fit", description="Fit the reader's weights on a training set."
     )
@@ -207,7 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=default_weights_path())
     parser.add_argument("--l2", type=float, nargs="+", default=[0.3, 1.0, 3.0])
     parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
 
     from tqdm import tqdm
 
@@ -228,13 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen: dict[str, float] = {}
     cv: dict[str, dict[str, float]] = {}
     for part, groups in (("unit", units), ("span", spans)):
-        cv[part] = {str(l2): cross_validate(groups, l2, part, args.folds) for l2 in args.l2}
-        for l2, acc in cv[part].items():
-            print(f"{part}: l2={l2}: {args.folds}-fold accuracy {acc:.3f}", file=sys.stderr)
-        chosen[part] = float(max(cv[part], key=lambda k: cv[part][k]))
-        weights[part] = fit_conditional_logit(
-            [(g.features, g.labels) for g in groups], l2=chosen[part]
-        )
+        cv[part], chosen[part], weights[part] = _fit_part(part, groups, args.l2, args.folds)
     by_threshold = choose_threshold(spans, chosen["span"], args.folds)
     threshold = max(by_threshold, key=lambda t: by_threshold[t])
     print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
@@ -248,16 +255,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         answerer, items, lambda it: tqdm(it, desc="routes", file=sys.stderr)
     )
     decided = [g for g in routes if any(g.labels) and not all(g.labels)]
-    cv["route"] = {str(l2): cross_validate(decided, l2, "route", args.folds) for l2 in args.l2}
-    for l2, acc in cv["route"].items():
-        print(f"route: l2={l2}: {args.folds}-fold accuracy {acc:.3f}", file=sys.stderr)
-    chosen["route"] = float(max(cv["route"], key=lambda k: cv["route"][k]))
-    weights["route"] = fit_conditional_logit(
-        [(g.features, g.labels) for g in decided], l2=chosen["route"], min_count=1
+    cv["route"], chosen["route"], weights["route"] = _fit_part(
+        "route", decided, args.l2, args.folds, min_count=1
     )
     provenance = {
         "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "train": {"path": str(args.train), "sha256": _sha256(args.train), "items": len(items)},
+        "train": {"path": str(args.train), "sha256": sha256_file(args.train), "items": len(items)},
         "corpus": engine.index.manifest.corpus,
         "model": engine.index.manifest.model,
         "units_hash": engine.index.manifest.units_hash,

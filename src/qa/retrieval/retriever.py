@@ -20,8 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.corpus.parse_survey import countries_in
 from qa.corpus.schema import Chunk
+from qa.corpus.survey_terms import countries_in
 from qa.index.store import Index
 from qa.index.tokenize import JapaneseTokenizer
 
