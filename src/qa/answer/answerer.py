@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import content_words
 from qa.index.units import locate
 from qa.language.lexicon import LEXICON
+from qa.language.scripts import HAN_OR_KANA
 from qa.query.gazetteer import Gazetteer
 from qa.query.question import Question, analyze
 from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_features
@@ -47,7 +47,6 @@ ABSTAIN = {
     "en": "The documents do not say.",
     "zh": "资料中没有记载。",
 }
-_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -371,7 +370,7 @@ def _asks_nothing(q: Question) -> bool:
     "<script>alert(1)</script>" or "ignore your instructions…" are not asked of
     the documents: whatever line came closest would be an arbitrary answer.
     """
-    return q.kind == "other" and not _HAN_OR_KANA.search(q.text) and not _names_something(q)
+    return q.kind == "other" and not HAN_OR_KANA.search(q.text) and not _names_something(q)
 
 
 def _names_something(q: Question) -> bool:

@@ -24,17 +24,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from qa.language.scripts import japanese_forms
+from qa.language.places import PLACE_SUFFIXES
+from qa.language.scripts import HAN_OR_KANA, japanese_forms
 from qa.query.countries import countries_named
-from qa.query.names import PLACE_SUFFIXES
 from qa.query.question import detect_lang
 
 __all__ = ["NameFinder", "names_in", "unsupported_name"]
 
 #: Corpus names written in ``text`` in language ``lang`` (``NameIndex.find``).
 NameFinder = Callable[[str, str], Iterable[str]]
-
-_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def names_in(text: str, lang: str, corpus_names: NameFinder | None = None) -> list[str]:
@@ -73,7 +71,7 @@ def _proper_nouns(text: str) -> list[str]:
     for word in tagger(text):
         f = word.feature
         proper = f.pos1 == "名詞" and f.pos2 == "固有名詞" and f.pos4 != "国"
-        if proper and _HAN_OR_KANA.search(word.surface):
+        if proper and HAN_OR_KANA.search(word.surface):
             current += word.surface
             continue
         if current and word.surface and all(ch in PLACE_SUFFIXES for ch in word.surface):

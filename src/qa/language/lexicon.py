@@ -71,6 +71,7 @@ class Lexicon:
     sound_folds: tuple[tuple[str, str], ...]
     korean: tuple[str, ...]
     long_suffixes: tuple[str, ...]
+    places: dict[str, tuple[str, ...]]
     followup: tuple[str, ...]
     dates: dict[str, str]
 
@@ -103,6 +104,7 @@ def load() -> Lexicon:
         sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
         korean=tuple(data["sounds"]["korean"]),
         long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
+        places={k: tuple(v) for k, v in data["places"].items() if k != "long_suffixes"},
         followup=tuple(data["followup"]["words"]),
         dates=dict(data["dates"]),
     )

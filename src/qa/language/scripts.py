@@ -20,6 +20,9 @@ from typing import Any
 
 __all__ = [
     "HAN",
+    "HAN_CHARS",
+    "HAN_OR_KANA",
+    "KANA_CHARS",
     "inside_katakana",
     "japanese_forms",
     "latin_key",
@@ -27,8 +30,14 @@ __all__ = [
     "simplified_only",
 ]
 
-#: One Han character (CJK unified ideographs and extension A).
-HAN = re.compile(r"[\u3400-\u9fff]")
+#: Han characters (CJK unified ideographs and extension A), for a character class.
+HAN_CHARS = "\u3400-\u9fff"
+#: Hiragana and katakana (with ・ and ー), for a character class.
+KANA_CHARS = "\u3040-\u30ff"
+#: One Han character.
+HAN = re.compile(f"[{HAN_CHARS}]")
+#: One Han or kana character: text written in Japanese or Chinese.
+HAN_OR_KANA = re.compile(f"[{KANA_CHARS}{HAN_CHARS}]")
 
 
 @functools.cache

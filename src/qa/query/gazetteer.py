@@ -27,13 +27,17 @@ from qa.corpus.survey_terms import countries_in
 from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON
+from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
+from qa.language.scripts import HAN_CHARS
 from qa.query.names import KATAKANA_RUN, NameIndex, loanword
 from qa.query.question import NAME_SEPARATORS, name_components
 
 __all__ = ["Gazetteer"]
 
 #: Places in running text (福建省, アモイ市), for cross-script matching.
-_TEXT_PLACE = re.compile(r"(?<![各本当同全両])(?!ー)[\u4e00-\u9fffァ-ヶー]{2,5}?(?:省|市|県|州)")
+_TEXT_PLACE = re.compile(
+    rf"(?<![各本当同全両])(?!ー)[{HAN_CHARS}ァ-ヶー]{{2,5}}?{alternation(TEXT_PLACE_SUFFIXES)}"
+)
 
 
 class Gazetteer:

@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON
+from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.language.scripts import japanese_forms, latin_key, simplified_forms
 from qa.query.countries import countries_named
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
@@ -43,16 +44,12 @@ from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 __all__ = [
     "HEARD_THRESHOLD",
     "KATAKANA_RUN",
-    "PLACE_SUFFIXES",
     "NameFinder",
     "NameIndex",
     "NameMatch",
     "loanword",
-    "place_stem",
 ]  # fmt: skip
 
-#: The suffixes that end a place name (静岡県, 浙江省, 北九州市, 天台県…).
-PLACE_SUFFIXES = "都道府県省市州町村区郡"
 #: Shortest Latin key matched: shorter romanisations collide with English words.
 _MIN_LATIN = 4
 #: Shortest sound skeleton matched for a katakana spelling (プサン: psan).
@@ -63,15 +60,6 @@ HEARD_THRESHOLD = 0.93
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 #: English words that are also the romanisation of some place stem.
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
-
-
-def place_stem(name: str) -> str:
-    """A place name without its suffix: 釜山広域市 → 釜山, 浙江省 → 浙江, 原州市 → 原州
-    (one suffix only: 原州 stays 原州; empty when nothing else is left)."""
-    for suffix in LEXICON.long_suffixes:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
 
 
 class NameFinder(Protocol):

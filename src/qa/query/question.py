@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from qa.corpus.survey_terms import countries_in
 from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
-from qa.language.scripts import HAN, inside_katakana, japanese_forms, simplified_only
+from qa.language.places import PLACE_SUFFIXES, place_stem
+from qa.language.scripts import HAN, KANA_CHARS, inside_katakana, japanese_forms, simplified_only
 from qa.query.countries import countries_named
-from qa.query.names import PLACE_SUFFIXES, NameFinder, place_stem
+from qa.query.names import NameFinder
 
 __all__ = [
     "KINDS",
@@ -40,12 +41,12 @@ KINDS = (
     "reason", "list", "definition", "url", "name", "other",
 )  # fmt: skip
 
-_KANA = re.compile(r"[\u3040-\u30ff]")
+_KANA = re.compile(f"[{KANA_CHARS}]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 #: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
 NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
 #: A place name ends in an administrative suffix.
-_COMPONENT = re.compile(r".+?(?:都|道|府|県|省|市|州|町|村|区|郡|特別市|自治区)")
+_COMPONENT = re.compile(rf".+?[{PLACE_SUFFIXES}]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
 _EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)

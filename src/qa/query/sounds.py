@@ -24,11 +24,11 @@ import unicodedata
 from typing import Any
 
 from qa.language.lexicon import LEXICON
-from qa.language.scripts import simplified_forms
+from qa.language.scripts import HAN_CHARS, simplified_forms
 
 __all__ = ["english_kana", "kana_reading", "readings", "similarity", "skeleton"]
 
-_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+_HAN = re.compile(f"^[{HAN_CHARS}]+$")
 #: A vowel Japanese writes after a consonant that the other language does not say
 #: (サムチョク samuchoku for samcheok): dropped before a consonant or at the end.
 _ADDED_VOWEL = re.compile(r"(?<=[^aeiouyn])u(?=[^aeiouy]|$)")

@@ -34,15 +34,16 @@ from qa.corpus.survey_terms import FIELD_NAMES, PREFECTURES, prefectures_in
 from qa.index.tokenize import unidic_tagger
 from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
+from qa.language.places import PLACE_SUFFIXES
+from qa.language.scripts import HAN_CHARS
 from qa.query.countries import countries_named
-from qa.query.names import PLACE_SUFFIXES
 from qa.query.question import NAME_SEPARATORS, Question, name_components, year_mentions
 
 __all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count"]
 
 #: A whole run of kanji (2–6) ending in a place suffix: maybe a place name.
 _PLACE_RUN = re.compile(
-    rf"(?<![\u3400-\u9fff])[\u3400-\u9fff]{{1,5}}[{PLACE_SUFFIXES}](?![\u3400-\u9fff])"
+    rf"(?<![{HAN_CHARS}])[{HAN_CHARS}]{{1,5}}[{PLACE_SUFFIXES}](?![{HAN_CHARS}])"
 )
 #: How far (characters) a range word may stand from the year it bounds, per language.
 _NEAR = {"en": 12, "ja": 4, "zh": 4}

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from qa.index.tokenize import unidic_tagger
 from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
+from qa.language.scripts import HAN_CHARS
 
 __all__ = ["EMAIL", "EXTRACTORS", "PHONE", "extract"]
 
@@ -54,8 +55,8 @@ _FREQUENCY = re.compile(
 )
 #: A name: a run of kanji, katakana, Latin letters or digits ending in a name word.
 _NAME = re.compile(
-    r"[\u4e00-\u9fff\u30a0-\u30ffA-Za-z0-9ー・&\-]{1,30}?"
-    rf"(?:{_alternation(LEXICON.name_suffixes)})(?![\u4e00-\u9fff])"
+    rf"[{HAN_CHARS}\u30a0-\u30ffA-Za-z0-9ー・&\-]{{1,30}}?"
+    rf"(?:{_alternation(LEXICON.name_suffixes)})(?![{HAN_CHARS}])"
 )
 #: Clause boundaries inside a sentence or row.
 _CLAUSE_CUT = re.compile(r"[、，,；;：:\t]")

@@ -20,6 +20,8 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.units import Unit
 from qa.language.eras import era_years
 from qa.language.lexicon import LEXICON
+from qa.language.places import TOKEN_PLACE_SUFFIXES, alternation
+from qa.language.scripts import HAN_CHARS
 from qa.query.question import Question
 
 __all__ = [
@@ -38,9 +40,9 @@ _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
 #: A place-like word of a Japanese question (checked against the corpus).
 _KATAKANA = re.compile(r"[ァ-ヶ]")
-_PLACE_TOKEN = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,}?(?:県|省|市|州|町|村|道|区)")
+_PLACE_TOKEN = re.compile(rf"[{HAN_CHARS}ァ-ヶー]{{2,}}?{alternation(TOKEN_PLACE_SUFFIXES)}")
 _OFFICE = re.compile(
-    r"[\u4e00-\u9fffァ-ヶー・]{2,}?(?:"
+    rf"[{HAN_CHARS}ァ-ヶー・]{{2,}}?(?:"
     + "|".join(sorted(LEXICON.offices["suffixes"], key=len, reverse=True))
     + ")"
 )

@@ -1,0 +1,48 @@
+"""Place suffixes, one list for every stage: the lexicon's ``[places]``.
+
+A place name ends in one of :data:`PLACE_SUFFIXES` (静岡県, 浙江省, 北九州市) or in a
+longer suffix (釜山広域市); :func:`place_stem` is the name without it, as users say
+it. In running text, where 町, 村, 区 and 道 also end ordinary words, only
+:data:`TEXT_PLACE_SUFFIXES` mark a place; a question's place-like words are
+found by :data:`TOKEN_PLACE_SUFFIXES`.
+
+Example:
+    >>> place_stem("釜山広域市"), place_stem("浙江省"), place_stem("原州市")
+    ('釜山', '浙江', '原州')
+"""
+
+from __future__ import annotations
+
+from qa.language.lexicon import LEXICON
+
+__all__ = [
+    "LONG_SUFFIXES",
+    "PLACE_SUFFIXES",
+    "TEXT_PLACE_SUFFIXES",
+    "TOKEN_PLACE_SUFFIXES",
+    "alternation",
+    "place_stem",
+]
+
+#: One-character suffixes that end a place name, as one string (for ``in`` and ``rstrip``).
+PLACE_SUFFIXES = "".join(LEXICON.places["suffixes"])
+#: The ones that mark a place inside running text (福建省, アモイ市).
+TEXT_PLACE_SUFFIXES = "".join(LEXICON.places["in_text"])
+#: The ones that make a question's word a place (大阪市, 天台県), known to the corpus or not.
+TOKEN_PLACE_SUFFIXES = "".join(LEXICON.places["in_question"])
+#: Suffixes of more than one character, longest first (釜山広域市, 済州特別自治道).
+LONG_SUFFIXES = LEXICON.long_suffixes
+
+
+def alternation(suffixes: str) -> str:
+    """``suffixes`` as a regular-expression group: ``(?:県|省|市)``."""
+    return "(?:" + "|".join(suffixes) + ")"
+
+
+def place_stem(name: str) -> str:
+    """A place name without its suffix: 釜山広域市 → 釜山, 浙江省 → 浙江, 原州市 → 原州
+    (one suffix only: 原州 stays 原州; empty when nothing else is left)."""
+    for suffix in LONG_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
