@@ -36,7 +36,7 @@ def _check_span(answer: Answer) -> None:
 def test_question_kinds_and_places() -> None:
     names = name_components("静岡県") | name_components("中華人民共和国浙江省")
     q = analyze("浙江省と静岡県が教育の覚書を交わした日付は？", names)
-    assert (q.lang, q.kind, set(q.places)) == ("ja", "date", {"静岡県", "浙江省"})
+    assert (q.lang, q.answer_type, set(q.places)) == ("ja", "date", {"静岡県", "浙江省"})
     assert analyze("窓口の電話番号を教えて").kind == "phone"
     assert analyze("メールアドレスは？").kind == "email"
     assert analyze("参加校は全部でいくつ？").kind == "count"

@@ -49,7 +49,7 @@ def test_nothing_to_inherit_without_a_previous_topic() -> None:
 def test_within_adds_the_topic_and_keeps_the_question() -> None:
     q = _q("担当部署は？")
     asked = within(q, TOPIC)
-    assert asked.text == q.text and asked.kind == q.kind == "department"
+    assert asked.text == q.text and asked.answer_type == q.answer_type == "department"
     assert asked.places == ("甲市", "乙省")
     assert asked.lexical.startswith("甲市–乙省 友好協定\n")
     assert filters_within(None, TOPIC) == Filters(doc="002_x.txt")

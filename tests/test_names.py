@@ -90,7 +90,7 @@ def test_short_kanji_questions_are_japanese_unless_something_is_only_chinese(
 
 def test_question_analysis_uses_the_name_index(names) -> None:
     q = analyze("静冈县与浙江省的医疗友好交流合作备忘录是哪一天签订的？", (), names)
-    assert q.lang == "zh" and q.kind == "date"
+    assert q.lang == "zh" and q.answer_type == "date"
     assert {"静岡県", "浙江省"} <= set(q.places)
     assert "静岡県" in q.lexical
     q = analyze("Which education agreement did Shizuoka sign in FY2012?", (), names)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import followup
-from qa.answer.contacts import CONTACT_KINDS, as_of_words, contact_of
+from qa.answer.contacts import CONTACT_TYPES, as_of_words, contact_of
 from qa.answer.followup import Topic
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
@@ -274,7 +274,7 @@ class Answerer:
 
     def _contact(self, q: Question, chunk: Chunk, span: tuple[int, int]) -> dict[str, Any]:
         """A contact answer's date and the contacts written with it (nothing otherwise)."""
-        if q.kind not in CONTACT_KINDS:
+        if q.answer_type not in CONTACT_TYPES:
             return {}
         meta = self.retriever.index.manifest.documents.get(chunk.doc, {})
         return {"as_of": as_of_words(meta), "contact": contact_of(chunk, span)}
@@ -299,7 +299,7 @@ class Answerer:
         whose nouns the documents use (「の」×2000, 「詳しく教えてください」)."""
         if _asks_nothing(q):
             return True
-        if q.kind != "other" or _names_something(q):
+        if q.answer_type != "other" or _names_something(q):
             return False
         vocab = self.retriever.index.bm25.vocab_dict
         return not any(word in vocab for word in content_words(q.lexical))
@@ -370,7 +370,7 @@ def _asks_nothing(q: Question) -> bool:
     "<script>alert(1)</script>" or "ignore your instructions…" are not asked of
     the documents: whatever line came closest would be an arbitrary answer.
     """
-    return q.kind == "other" and not HAN_OR_KANA.search(q.text) and not _names_something(q)
+    return q.answer_type == "other" and not HAN_OR_KANA.search(q.text) and not _names_something(q)
 
 
 def _names_something(q: Question) -> bool:

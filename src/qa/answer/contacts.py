@@ -21,10 +21,10 @@ from qa.corpus.schema import Chunk
 from qa.language.lexicon import LEXICON
 from qa.reader.extract import EMAIL, PHONE
 
-__all__ = ["CONTACT_KINDS", "as_of_words", "contact_of"]
+__all__ = ["CONTACT_TYPES", "as_of_words", "contact_of"]
 
 #: Kinds of question whose answer is a way to reach someone.
-CONTACT_KINDS = frozenset({"phone", "email", "fax", "department", "contact"})
+CONTACT_TYPES = frozenset({"phone", "email", "fax", "department", "contact"})
 #: How far after a department's name its phone and e-mail are looked for in a section.
 _BLOCK_CHARS = 240
 _BLOCK_END = re.compile(r"\n[ \t\u3000]*\n")

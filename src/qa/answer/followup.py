@@ -9,7 +9,7 @@ that names a place of its own starts afresh.
 
 Example:
     >>> topic = Topic("002#card-1-06", "002_x.txt", "静岡県–浙江省 覚書", ("静岡県", "浙江省"))
-    >>> q = Question(text="電話番号は？", lang="ja", kind="phone", lexical="電話番号は？")
+    >>> q = Question(text="電話番号は？", lang="ja", answer_type="phone", lexical="電話番号は？")
     >>> inherits(topic, q)
     True
     >>> within(q, topic).places

@@ -69,7 +69,7 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
                 continue
 
 
-#: The eval set's question type for each kind of question (:data:`qa.query.question.KINDS`).
+#: The eval set's question type for each kind of question (:data:`qa.query.question.ANSWER_TYPES`).
 _TYPE_OF_KIND = {
     "date": "date", "count": "count", "place": "place", "reason": "reason", "list": "list",
     "definition": "definition", "name": "name", "person": "name", "amount": "count",
@@ -109,7 +109,7 @@ def eval_items(votes: Iterable[Mapping[str, Any]]) -> tuple[list[dict], list[dic
                 "answers": [vote["answer"]] if answered else [],
                 "source": first.get("doc") or "" if answered else "",
                 "evidence": vote["answer"] if answered else "",
-                "type": _TYPE_OF_KIND.get(q.kind, "name") if answered else "unanswerable",
+                "type": _TYPE_OF_KIND.get(q.answer_type, "name") if answered else "unanswerable",
                 "lang": q.lang,
             }
         )

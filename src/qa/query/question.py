@@ -7,7 +7,7 @@ cards' municipalities and their components, e.g. 浙江省 in 中華人民共和
 Example:
     >>> names = name_components("静岡県") | name_components("中華人民共和国浙江省")
     >>> q = analyze("静岡県と浙江省の教育交流の覚書はいつ結ばれた？", names)
-    >>> q.kind, q.places
+    >>> q.answer_type, q.places
     ('date', ('静岡県', '浙江省'))
 """
 
@@ -27,7 +27,7 @@ from qa.query.countries import countries_named
 from qa.query.names import NameFinder
 
 __all__ = [
-    "KINDS",
+    "ANSWER_TYPES",
     "MAX_QUESTION_CHARS",
     "Question",
     "analyze",
@@ -36,7 +36,7 @@ __all__ = [
     "year_mentions",
 ]
 
-KINDS = (
+ANSWER_TYPES = (
     "date", "fax", "phone", "email", "amount", "department", "contact", "person", "place", "count",
     "reason", "list", "definition", "url", "name", "other",
 )  # fmt: skip
@@ -60,7 +60,7 @@ class Question:
     Attributes:
         text: The question, NFKC-folded and stripped.
         lang: ``ja``, ``en`` or ``zh``.
-        kind: One of :data:`KINDS`.
+        answer_type: The kind of answer asked for, one of :data:`ANSWER_TYPES`.
         places: Corpus place names the question names, longest first, none inside another.
         countries: Official names of the countries named.
         years: Western years named (era years converted).
@@ -74,7 +74,7 @@ class Question:
 
     text: str
     lang: str
-    kind: str
+    answer_type: str
     places: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
@@ -123,7 +123,7 @@ def detect_lang(text: str) -> str:
     return "ja" if cjk else "en"
 
 
-def _kind(text: str, lang: str) -> str:
+def _answer_type(text: str, lang: str) -> str:
     table = LEXICON.kinds[lang]
     probe = text.lower()
     for kind, cues in table:
@@ -236,7 +236,7 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
     return Question(
         text=folded,
         lang=lang,
-        kind=_kind(folded, lang),
+        answer_type=_answer_type(folded, lang),
         places=tuple(kept),
         countries=countries_named(folded, lang),
         years=_years(folded, lang),

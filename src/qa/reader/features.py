@@ -217,7 +217,7 @@ def unit_features(
         "card": float(chunk.card is not None),
     }
     if unit.shape != "field":
-        f[f"k={q.kind}|l={unit.label}"] = 1.0
+        f[f"k={q.answer_type}|l={unit.label}"] = 1.0
     # What the question says beyond naming the card or section (its title and
     # heading): a field answers a question that says nothing more, a sentence
     # one whose extra words it shares.
@@ -284,7 +284,7 @@ def span_features(v: QuestionView, c: Candidate) -> dict[str, float]:
     q = v.q
     folded = fold_nfkc(c.text)
     f: dict[str, float] = {
-        f"k={q.kind}|t={c.stype}": 1.0,
+        f"k={q.answer_type}|t={c.stype}": 1.0,
         "len_log": math.log1p(len(folded)),
         "whole_unit": float(c.start == c.unit.start and c.end == c.unit.end),
     }
@@ -308,7 +308,7 @@ def na_features(v: QuestionView, units: Iterable[dict[str, float]]) -> dict[str,
     best = list(units)
     f = {
         "na": 1.0,
-        f"na|k={q.kind}": 1.0,
+        f"na|k={q.answer_type}": 1.0,
         f"na|lang={q.lang}": 1.0,
         "na_unknown": float(v.unknown),
         "na_top_ov": max((b.get("ov_unit", 0.0) for b in best), default=0.0),

@@ -49,7 +49,7 @@ MAX_SPAN = 400
 #: Longest answer to a question for a value, and to one for reasons, lists or definitions.
 SHORT_ANSWER = 120
 LONG_ANSWER = 400
-LONG_KINDS = frozenset({"reason", "list", "definition", "other"})
+LONG_TYPES = frozenset({"reason", "list", "definition", "other"})
 
 
 @dataclass(frozen=True)
@@ -181,10 +181,10 @@ class Reader:
                     f[f"cos|lang={q.lang}"] = cos
                     f["cos_gap"] = best - cos
                 if unit.shape == "field":
-                    f[f"k={q.kind}|t=field:{unit.label}"] = 1.0
+                    f[f"k={q.answer_type}|t=field:{unit.label}"] = 1.0
                 else:
                     for kind in {k for k, _, _ in self._typed(unit)}:
-                        f[f"k={q.kind}|has={kind}"] = 1.0
+                        f[f"k={q.answer_type}|has={kind}"] = 1.0
                 f["unit_len_log"] = math.log1p(unit.end - unit.start)
                 cands.append(Candidate(chunk, unit, unit.start, unit.end, "unit", rank))
                 feats.append(f)
@@ -262,7 +262,7 @@ class Reader:
         s = self.model.scores(feats, "span")
         p = np.exp(s - s.max())
         best = int(np.argmax(s))
-        limit = LONG_ANSWER if v.q.kind in LONG_KINDS else SHORT_ANSWER
+        limit = LONG_ANSWER if v.q.answer_type in LONG_TYPES else SHORT_ANSWER
         if p[best] / p.sum() >= self.model.span_threshold or unit.end - unit.start > limit:
             return spans[best]
         return unit

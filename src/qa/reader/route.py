@@ -45,7 +45,7 @@ def route_features(
     n = len(selection.rows)
     f: dict[str, float] = {
         "bias": 1.0,
-        f"kind={q.kind}": 1.0,
+        f"kind={q.answer_type}": 1.0,
         f"lang={q.lang}": 1.0,
         "cue_all": float(min(cue_count(q.text, "all"), 2)),
         "cue_count": float(cue_count(q.text, "count") > 0),
@@ -72,7 +72,7 @@ def route_features(
         f["card_share"] = sum(h.chunk.card is not None for h in top) / len(top)
     if c.years is not None and selection.span is not None:
         f["years_outside"] = float(c.years[1] < selection.span[0] or c.years[0] > selection.span[1])
-    cued = f["cue_all"] > 0 or f["cue_count"] > 0 or q.kind == "count"
+    cued = f["cue_all"] > 0 or f["cue_count"] > 0 or q.answer_type == "count"
     f["cued_many"] = float(cued and n >= 2)
     f["cued_none"] = float(cued and n == 0 and c.size > 0)
     f["cued_unknown"] = float(cued and bool(c.unknown))
