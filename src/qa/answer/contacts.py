@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping
 
 from qa.corpus.schema import Chunk
+from qa.language.contact_forms import EMAIL, PHONE
 from qa.language.lexicon import LEXICON
-from qa.reader.extract import EMAIL, PHONE
 
 __all__ = ["CONTACT_TYPES", "as_of_words", "contact_of"]
 

@@ -12,13 +12,13 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from qa.generate.reply_names import NameFinder, unsupported_name
+from qa.language.contact_forms import EMAIL, PHONE
 from qa.language.eras import ERA_NAMES, western_year
 
 __all__ = ["check_reply"]
 
 #: [1], [1, 2], [1][3] (full-width brackets are folded by NFKC first).
 _CITE = re.compile(r"\[\s*(\d+(?:\s*[,、，]\s*\d+)*)\s*\]")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%()-]+")
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -40,11 +40,6 @@ _DATE = re.compile(
     # 4 April 2012
     rf"|\b(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_month>{_MONTH})\.?,?\s+(?P<dm_year>\d{{4}})\b",
     re.IGNORECASE,
-)
-_DASH = r"[-‐‑–−]"
-_PHONE = re.compile(
-    rf"(?<![\d-])(?:\+\d{{1,3}}{_DASH}?\s?(?:\(0\){_DASH}?)?)?\(?\d{{1,5}}\)?{_DASH}\d{{1,4}}"
-    rf"{_DASH}\d{{3,4}}(?![\d-])"
 )
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 #: "1. …" at the start of a line numbers a list; it is not a fact to check.
@@ -135,7 +130,7 @@ def _facts(text: str) -> _Facts:
                 # Blank it out, keeping offsets, so its digits are not read again.
                 text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
 
-    take(_EMAIL, lambda m: found.emails.append((m.group(0), m.group(0).lower())))
+    take(EMAIL, lambda m: found.emails.append((m.group(0), m.group(0).lower())))
     take(_URL, lambda m: found.urls.append((m.group(0), _url_key(m.group(0)))))
 
     def date(m: re.Match[str]) -> bool:
@@ -146,7 +141,7 @@ def _facts(text: str) -> _Facts:
         return True
 
     take(_DATE, date)
-    take(_PHONE, lambda m: found.phones.append((m.group(0), _phone_keys(m.group(0)))))
+    take(PHONE, lambda m: found.phones.append((m.group(0), _phone_keys(m.group(0)))))
     take(_NUMBER, lambda m: found.numbers.append((m.group(0), _number_key(m.group(0)))))
     return found
 

@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable
 
 from qa.index.tokenize import unidic_tagger
+from qa.language.contact_forms import EMAIL, PHONE
 from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
 
-__all__ = ["EMAIL", "EXTRACTORS", "PHONE", "extract"]
+__all__ = ["EXTRACTORS", "extract"]
 
 _ERA = ERA_NAMES
 _DATE = re.compile(
@@ -41,12 +42,6 @@ _COUNT = re.compile(
     rf"(?:\s*[~～〜-]\s*\d+)?\s*(?:{_alternation(LEXICON.counters['count'])})"
 )
 _AMOUNT = re.compile(rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})")
-_PHONE = re.compile(r"\+\d{1,3}[-\s]?\(0\)\d{1,4}-\d{1,4}-\d{3,4}|\(?\d{2,5}\)?-\d{1,4}-\d{3,4}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-#: Public names of the phone and e-mail patterns (:mod:`qa.answer.contacts` finds a
-#: section's contacts).
-PHONE = _PHONE
-EMAIL = _EMAIL
 _URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")
 #: A quoted or titled name: 「…」, 『…』, "…", 《…》.
 _QUOTE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》|“([^“”]{2,40})”")
@@ -149,8 +144,8 @@ EXTRACTORS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
     "date": _matches(_DATE),
     "count": _matches(_COUNT),
     "amount": _matches(_AMOUNT),
-    "phone": _matches(_PHONE),
-    "email": _matches(_EMAIL),
+    "phone": _matches(PHONE),
+    "email": _matches(EMAIL),
     "url": _matches(_URL),
     "frequency": _matches(_FREQUENCY),
     "quote": _quotes,
