@@ -178,7 +178,7 @@ class Index:
         except (ValueError, UnicodeDecodeError) as exc:
             raise QAIndexError(f"{file}: damaged manifest ({exc})") from None
         found = data.get("format") if isinstance(data, dict) else None
-        if isinstance(found, int) and found != INDEX_FORMAT:
+        if type(found) is int and found != INDEX_FORMAT:  # a bool is damage, not a format
             raise QAIndexError(f"{path}: index is stale (index format {found} → {INDEX_FORMAT})")
         problem = manifest_problem(data)
         if problem is not None:
