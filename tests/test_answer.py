@@ -180,8 +180,8 @@ _FILTER_CHOICES = [
     Filters(doc="002"),
     Filters(doc="003"),
     Filters(doc="004"),
-    Filters(kind="card"),
-    Filters(kind="section"),
+    Filters(shape="card"),
+    Filters(shape="section"),
 ]
 
 
@@ -209,7 +209,7 @@ def test_japanese_questions_that_ask_nothing_of_the_documents_abstain(
     [
         Filters(doc="000"),
         Filters(doc="003"),
-        Filters(kind="section"),
+        Filters(shape="section"),
         Filters(country="ベトナム"),
         Filters(field="⑦"),
     ],

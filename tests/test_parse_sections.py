@@ -59,7 +59,7 @@ def test_chunks_are_well_formed(doc_id: str, chunks: dict[str, list[Chunk]]) -> 
     assert len(ids) == len(set(ids))
     for c in got:
         assert c.id.startswith(doc_id.split("_")[0] + "#"), c.id
-        assert (c.doc, c.kind) == (doc_id, "section"), c.id
+        assert (c.doc, c.shape) == (doc_id, "section"), c.id
         assert c.title.strip() and c.text.strip(), c.id
         assert "-" not in c.title, c.id
         for noise in ("<p>", "</p>", "<ul", "<h3>", "--"):

@@ -30,7 +30,7 @@ def chunks(survey: Document) -> list[Chunk]:
 
 @pytest.fixture(scope="module")
 def cards(chunks: list[Chunk]) -> dict[str, Chunk]:
-    return {c.id: c for c in chunks if c.kind == "card"}
+    return {c.id: c for c in chunks if c.shape == "card"}
 
 
 def test_all_175_entries_are_accounted_for(cards: dict[str, Chunk]) -> None:
@@ -164,7 +164,7 @@ def test_vietnam_partners_are_found(cards: dict[str, Chunk]) -> None:
 
 
 def test_intro_tables_and_contents_are_sections(chunks: list[Chunk]) -> None:
-    sections = {c.id: c for c in chunks if c.kind == "section"}
+    sections = {c.id: c for c in chunks if c.shape == "section"}
     assert "175件" in sections["002#sec-by-field"].text
     assert "中華人民共和国" in sections["002#sec-by-country"].text
     assert "平成24年8月" in sections["002#sec-outline"].text

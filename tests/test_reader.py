@@ -26,7 +26,7 @@ SECTION = (
 
 def _section(text: str = SECTION, cid: str = "t#sec-1") -> Chunk:
     return Chunk(
-        id=cid, doc="t.txt", doc_kind="brochure", kind="section", title="交流事業",
+        id=cid, doc="t.txt", doc_kind="brochure", shape="section", title="交流事業",
         text=text, start=0, end=len(text), segments=(Segment(0, 0, len(text)),),
     )  # fmt: skip
 
@@ -46,7 +46,7 @@ def _card() -> Chunk:
         department="国際課", phone="012-345-6789", email="koku@example.jp",
     )  # fmt: skip
     return Chunk(
-        id="t#card-1", doc="t.txt", doc_kind="survey", kind="card", title=card.title,
+        id="t#card-1", doc="t.txt", doc_kind="survey", shape="card", title=card.title,
         text=text, start=0, end=len(text), segments=(Segment(0, 0, len(text)),), card=card,
     )  # fmt: skip
 

@@ -47,8 +47,8 @@ def test_filters_restrict_hits(engine) -> None:
     assert commerce and all("⑦経済交流（商業等）" in h.chunk.card.fields for h in commerce)
     mofa = search("連絡先", k=5, filters=Filters(doc="003"))
     assert mofa and all(h.chunk.doc == "003_af571f244401429e.txt" for h in mofa)
-    sections = search("連絡先", k=5, filters=Filters(kind="section"))
-    assert all(h.chunk.kind == "section" for h in sections)
+    sections = search("連絡先", k=5, filters=Filters(shape="section"))
+    assert all(h.chunk.shape == "section" for h in sections)
     assert search("連絡先", filters=Filters(country="南極")) == []
 
 

@@ -66,7 +66,7 @@ class ChatService:
         self._sources = {
             c.id: SourceInfo(
                 titles.get(c.doc, c.doc),
-                c.kind,
+                c.shape,
                 c.card.fields if c.card else (),
                 c.card.countries if c.card else (),
                 dates.get(c.doc, ""),

@@ -94,7 +94,7 @@ def _question_parent() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="restrict passages: doc=002, kind=card|section|survey|brochure|report, "
+        help="restrict passages: doc=002, shape=card|section, kind=survey|brochure|report, "
         "field=⑦ or field=商業, country=ベトナム (repeatable)",
     )
     question.add_argument("--json", action="store_true", help="JSON output")
@@ -112,8 +112,10 @@ def filters(specs: list[str]) -> Filters:
     values: dict[str, str] = {}
     for spec in specs:
         key, sep, value = spec.partition("=")
-        if not sep or key not in ("doc", "kind", "field", "country") or not value.strip():
-            raise UsageError(f"--filter takes doc=…, kind=…, field=… or country=…, not {spec!r}")
+        if not sep or key not in ("doc", "shape", "kind", "field", "country") or not value.strip():
+            raise UsageError(
+                f"--filter takes doc=…, shape=…, kind=…, field=… or country=…, not {spec!r}"
+            )
         values[key] = value.strip()
     return Filters(**values)
 

@@ -34,7 +34,7 @@ def run_corpus(args: argparse.Namespace, cfg: Config) -> int:
     rows = [("document", "kind", "edition", "sections", "cards", "title")]
     for d in docs:
         mine = [c for c in chunks if c.doc == d.id]
-        sections = sum(c.kind == "section" for c in mine)
+        sections = sum(c.shape == "section" for c in mine)
         rows.append((d.id, d.kind, d.edition, str(sections), str(len(mine) - sections), d.title))
     table(rows)
 

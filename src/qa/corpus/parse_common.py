@@ -56,7 +56,7 @@ def section_chunk(
         id=f"{doc_prefix(doc)}#{key}",
         doc=doc.id,
         doc_kind=doc.kind,
-        kind="section",
+        shape="section",
         title=title,
         text=cleaned.text,
         start=first.source_start,

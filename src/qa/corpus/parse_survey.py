@@ -295,7 +295,7 @@ def _card_chunk(doc: Document, e: _Entry, card: Card) -> Chunk:
         id=f"{doc_prefix(doc)}#card-{list(FIELD_NAMES).index(e.mark) + 1}-{e.number:02d}",
         doc=doc.id,
         doc_kind=doc.kind,
-        kind="card",
+        shape="card",
         title=card.title,
         text=cleaned.text,
         start=first.source_start,

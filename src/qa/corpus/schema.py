@@ -110,20 +110,20 @@ class Chunk:
         id: Stable id, e.g. ``"002#card-1-06"`` or ``"003#sec-04"``.
         doc: The document id (file name).
         doc_kind: The document's kind (``survey``, ``brochure``, ``report``).
-        kind: ``card`` or ``section``.
+        shape: ``card`` or ``section``.
         title: The card or section title as shown to users.
         text: Display text: the source with markup and layout noise removed.
         start: Offset in the source file of the first character used.
         end: Offset in the source file just past the last character used.
         segments: Runs of ``text`` copied unchanged from the source.
         heading: The headings above this chunk, outermost first.
-        card: The agreement's structured fields, for ``kind == "card"``.
+        card: The agreement's structured fields, for ``shape == "card"``.
     """
 
     id: str
     doc: str
     doc_kind: str
-    kind: str
+    shape: str
     title: str
     text: str
     start: int
@@ -170,7 +170,7 @@ class Chunk:
             id=data["id"],
             doc=data["doc"],
             doc_kind=data["doc_kind"],
-            kind=data["kind"],
+            shape=data["shape"],
             title=data["title"],
             text=data["text"],
             start=data["start"],

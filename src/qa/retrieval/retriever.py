@@ -45,12 +45,14 @@ class Filters:
 
     Attributes:
         doc: A document id, or its number prefix (``"002"``).
-        kind: ``card`` / ``section``, or a document kind (``survey``, ``brochure``, ``report``).
+        shape: ``card`` or ``section``.
+        kind: A document kind (``survey``, ``brochure``, ``report``).
         field: A field of exchange: its mark (``"⑦"``) or part of its name (``"商業"``).
         country: A country, in the survey's spelling or a common one (``"ベトナム"``).
     """
 
     doc: str | None = None
+    shape: str | None = None
     kind: str | None = None
     field: str | None = None
     country: str | None = None
@@ -58,7 +60,9 @@ class Filters:
     def allows(self, chunk: Chunk) -> bool:
         if self.doc and not (chunk.doc == self.doc or chunk.doc.startswith(f"{self.doc}_")):
             return False
-        if self.kind and self.kind not in (chunk.kind, chunk.doc_kind):
+        if self.shape and self.shape != chunk.shape:
+            return False
+        if self.kind and self.kind != chunk.doc_kind:
             return False
         if self.field:
             wanted = unicodedata.normalize("NFKC", self.field)
