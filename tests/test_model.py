@@ -255,15 +255,6 @@ def test_model_directory_is_standard(model_dir: Path) -> None:
     assert json.loads((model_dir / "config.json").read_text())["dtype"] == "float32"
 
 
-def test_a_built_model_carries_its_weights_hashes(model_dir: Path) -> None:
-    # Written with the model, so the first index check does not hash 470 MB.
-    hashes = json.loads((model_dir / IDENTITY_FILE).read_text())
-    weights = model_dir / "model.safetensors"
-    assert hashes["model.safetensors"]["size"] == weights.stat().st_size
-    assert hashes["model.safetensors"]["mtime_ns"] == weights.stat().st_mtime_ns
-    assert "README.md" not in hashes and "1_Pooling/config.json" in hashes
-
-
 def test_failed_build_leaves_no_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_args: object) -> None:
         raise RuntimeError("disk full (simulated)")
@@ -318,6 +309,16 @@ def test_existing_model_kept_unless_forced(tmp_path: Path) -> None:
     assert weights.stat().st_ino != before[0]
     assert is_complete_model(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e5"]
+
+
+def test_a_built_model_carries_its_weights_hashes(tmp_path: Path) -> None:
+    # Written with the model, so the first index check does not hash 470 MB.
+    target = build_model(tmp_path / "e5", progress=False)
+    hashes = json.loads((target / IDENTITY_FILE).read_text())
+    weights = target / "model.safetensors"
+    assert hashes["model.safetensors"]["size"] == weights.stat().st_size
+    assert hashes["model.safetensors"]["mtime_ns"] == weights.stat().st_mtime_ns
+    assert "README.md" not in hashes and "1_Pooling/config.json" in hashes
 
 
 def test_incomplete_directory_is_not_overwritten(tmp_path: Path) -> None:
