@@ -180,6 +180,7 @@ class Answerer:
         )
         self.agreements = AgreementTable.from_chunks(chunks)
         self._chunks = {c.id: c for c in chunks}
+        self._topics: dict[str, Topic] = {}
 
     @classmethod
     def from_engine(cls, engine: Engine, *, mode: str | None = None) -> Answerer:
@@ -264,8 +265,14 @@ class Answerer:
         )
 
     def topic(self, chunk: Chunk) -> Topic:
-        """What a follow-up to an answer from ``chunk`` is asked about."""
-        return Topic.of(chunk, self.analyze(followup.label_of(chunk)))
+        """What a follow-up to an answer from ``chunk`` is asked about (kept once found:
+        it depends on the chunk alone)."""
+        topic = self._topics.get(chunk.id)
+        if topic is None:
+            topic = self._topics[chunk.id] = Topic.of(
+                chunk, self.analyze(followup.label_of(chunk))
+            )
+        return topic
 
     def topic_of(self, chunk_id: str) -> Topic | None:
         """:meth:`topic` of the chunk with this id; None for an id not in the index."""

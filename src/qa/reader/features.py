@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from qa.corpus.schema import Chunk
@@ -172,24 +173,37 @@ class QuestionView:
             return False
         return not self.marks or any(m in text for m in self.marks)
 
+    @cached_property
+    def total(self) -> float:
+        """The question's bigram weight, summed."""
+        return sum(self.weight.values())
+
     def overlap(self, grams: set[str]) -> float:
         """IDF-weighted share of the question's bigrams found in ``grams``."""
-        total = sum(self.weight.values())
-        return sum(w for g, w in self.weight.items() if g in grams) / total if total else 0.0
+        total = self.total
+        if not total:
+            return 0.0
+        weight = self.weight
+        return sum(map(weight.__getitem__, filter(grams.__contains__, weight))) / total
 
 
 def _year_marks(year: int) -> list[str]:
     return [str(year), *era_years(year)]
 
 
-def _part_of(unit: Unit) -> set[str]:
+def _part_of(unit: Unit) -> frozenset[str]:
     """The parts (背景, 取組, 成果, 課題) a unit's heading and label name."""
+    return _parts_named(unit.heading, unit.label)
+
+
+@lru_cache(maxsize=4096)
+def _parts_named(heading: str, label: str) -> frozenset[str]:
     label_parts = {"background": "背景", "activities": "取組", "outcomes": "成果"}
-    head = unit.heading.lower()
+    head = heading.lower()
     found = {p for p, words in LEXICON.parts.items() if any(w.lower() in head for w in words)}
-    if unit.label in label_parts and not found:
-        found.add(label_parts[unit.label])
-    return found
+    if label in label_parts and not found:
+        found.add(label_parts[label])
+    return frozenset(found)
 
 
 def unit_features(
@@ -221,7 +235,7 @@ def unit_features(
     # What the question says beyond naming the card or section (its title and
     # heading): a field answers a question that says nothing more, a sentence
     # one whose extra words it shares.
-    total = sum(v.weight.values())
+    total = v.total
     resid = {g: w for g, w in v.weight.items() if g not in ctx_grams}
     mass = sum(resid.values())
     if total:

@@ -113,6 +113,7 @@ class Reader:
             c.id: bigrams(f"{c.title} {' '.join(c.heading)} {_names_of(c)}") for c in chunks
         }
         self._chunk_grams = {c.id: bigrams(c.text) for c in chunks}
+        self._grams_of: dict[tuple[str, int, int], tuple[set[str], ...]] = {}
         df = Counter(g for grams in self._chunk_grams.values() for g in grams)
         n = len(chunks)
         self._idf = {g: math.log((n + 1) / (d + 0.5)) for g, d in df.items()}
@@ -164,17 +165,7 @@ class Reader:
             siblings = self._units[chunk.id]
             for i, unit in enumerate(siblings):
                 key = (unit.chunk_id, unit.start, unit.end)
-                around: set[str] = set()
-                for j in (i - 1, i + 1):
-                    if 0 <= j < len(siblings) and siblings[j].shape == unit.shape:
-                        around |= self._unit_grams[_key(siblings[j])]
-                grams = (
-                    self._chunk_grams[chunk.id],
-                    self._unit_grams[key],
-                    self._ctx_grams[chunk.id] | bigrams(unit.heading),
-                    around,
-                )
-                f = unit_features(v, chunk, unit, rank, grams, places, texts)
+                f = unit_features(v, chunk, unit, rank, self._grams(siblings, i), places, texts)
                 if key in cosines:
                     cos, best = cosines[key]
                     f["cos"] = cos
@@ -189,6 +180,29 @@ class Reader:
                 cands.append(Candidate(chunk, unit, unit.start, unit.end, "unit", rank))
                 feats.append(f)
         return cands, feats
+
+    def _grams(
+        self, siblings: list[Unit], i: int
+    ) -> tuple[set[str], set[str], set[str], set[str]]:
+        """The bigrams of unit ``i``'s chunk, of the unit, of its context (the chunk's
+        title and names, the unit's heading) and of its neighbours of the same shape;
+        the same for every question, so kept once found."""
+        unit = siblings[i]
+        key = _key(unit)
+        grams = self._grams_of.get(key)
+        if grams is None:
+            around: set[str] = set()
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(siblings) and siblings[j].shape == unit.shape:
+                    around |= self._unit_grams[_key(siblings[j])]
+            grams = (
+                self._chunk_grams[unit.chunk_id],
+                self._unit_grams[key],
+                self._ctx_grams[unit.chunk_id] | bigrams(unit.heading),
+                around,
+            )
+            self._grams_of[key] = grams
+        return grams
 
     def span_candidates(
         self, v: QuestionView, unit: Candidate
