@@ -168,7 +168,7 @@ def chunk_digests(chunks: list[Chunk]) -> dict[str, str]:
     digests: dict[str, hashlib._Hash] = {}
     for i, chunk in enumerate(chunks):
         digest = digests.setdefault(chunk.doc, hashlib.sha256())
-        rows = [chunk.to_dict(), *(asdict(p) for p in passages_of(i, chunk))]
+        rows = [chunk.to_dict(), *(p.to_dict() for p in passages_of(i, chunk))]
         for row in rows:
             digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode())
             digest.update(b"\n")

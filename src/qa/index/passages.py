@@ -34,6 +34,10 @@ class Passage:
     part: str
     text: str
 
+    def to_dict(self) -> dict[str, object]:
+        """The passage as the index stores it (``passages.jsonl``)."""
+        return {"chunk": self.chunk, "part": self.part, "text": self.text}
+
 
 def passages_of(position: int, chunk: Chunk) -> list[Passage]:
     """The passages of one chunk, ``position`` being its place in the chunk list."""

@@ -138,7 +138,7 @@ class Index:
         (tmp / _BUILDER).write_text(str(os.getpid()), encoding="utf-8")
         try:
             _write_jsonl(tmp / _CHUNKS, (c.to_dict() for c in self.chunks))
-            _write_jsonl(tmp / _PASSAGES, (asdict(p) for p in self.passages))
+            _write_jsonl(tmp / _PASSAGES, (p.to_dict() for p in self.passages))
             self.bm25.save(str(tmp / _BM25), show_progress=False)
             faiss.write_index(self.dense, str(tmp / _DENSE))
             np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
