@@ -1,13 +1,16 @@
-"""Shared fixtures: the real corpus, loaded once per session."""
+"""Shared fixtures: the real corpus, loaded once per session; the scripted LLM server."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from llm_server import GOOD, SHIZUOKA, SHIZUOKA_DATE, ScriptedChatServer
+from qa.answer.answerer import Answer, Answerer
 from qa.corpus.documents import load_corpus
 from qa.corpus.schema import Document
 
@@ -48,3 +51,30 @@ class HashEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode_passages([text])[0]
+
+
+@pytest.fixture(scope="module")
+def chat_server() -> Iterator[ScriptedChatServer]:
+    server = ScriptedChatServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server(chat_server: ScriptedChatServer, monkeypatch) -> ScriptedChatServer:
+    """The scripted server, reset to the good reply, with no API key in the environment."""
+    monkeypatch.delenv("QA_LLM_API_KEY", raising=False)
+    chat_server.script(GOOD)
+    return chat_server
+
+
+@pytest.fixture(scope="module")
+def answerer(engine) -> Answerer:
+    return Answerer(engine.retriever)
+
+
+@pytest.fixture(scope="module")
+def extractive(answerer: Answerer) -> Answer:
+    answer = answerer.answer(SHIZUOKA)
+    assert answer.text == SHIZUOKA_DATE and not answer.abstained
+    return answer
