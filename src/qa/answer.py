@@ -270,9 +270,7 @@ class Answerer:
         it depends on the chunk alone)."""
         topic = self._topics.get(chunk.id)
         if topic is None:
-            topic = self._topics[chunk.id] = Topic.of(
-                chunk, self.analyze(followup.label_of(chunk))
-            )
+            topic = self._topics[chunk.id] = Topic.of(chunk, self.analyze(followup.label_of(chunk)))
         return topic
 
     def topic_of(self, chunk_id: str) -> Topic | None:

@@ -22,11 +22,13 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from qa.countries import countries_named
 from qa.lexicon import LEXICON
-from qa.names import KATAKANA_RUN, NameIndex, loanword
+from qa.names import KATAKANA_RUN, NameIndex, loanword, place_word
 from qa.parse_survey import countries_in
 from qa.question import NAME_SEPARATORS, name_components
 from qa.schema import Chunk
+from qa.scripts import HAN, simplified_forms
 from qa.textclean import fold_nfkc
 from qa.tokenize import unidic_tagger
 
@@ -74,11 +76,13 @@ class Gazetteer:
                 for name, is_korean in _foreign(chunk.card.foreign, chunk.card.countries):
                     korean.setdefault(name, set()).add(is_korean)
                 partners = _korean(chunk.card.countries)
-            for m in _TEXT_PLACE.finditer(fold_nfkc(chunk.text)):
-                for name in name_components(_proper(m.group(0))):
+            for place in _text_places(fold_nfkc(chunk.text)):
+                for name in name_components(place):
                     text.setdefault(name, set()).add(partners)
+        # A name the cards write in another character form (吳江, 呉江) is theirs.
+        carded = {simplified_forms(n) for n in self.names}
         for name, kinds in text.items():
-            if name not in self.names:
+            if name not in self.names and simplified_forms(name) not in carded:
                 korean.setdefault(name, set()).update(kinds)
         sure = {n for n, k in korean.items() if len(k) == 1 and None not in k}
         return NameIndex.build(
@@ -119,6 +123,49 @@ def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, bool
         current = next(iter(countries_in(part)), current)
         for name in name_components(part):
             yield name, None if current is None else current in LEXICON.korean
+
+
+def _text_places(text: str) -> Iterator[str]:
+    """The places running text names: a word ending in a place suffix, from its first
+    proper noun on (unidic), or where it sits next to another such word its last
+    characters (河南省開封市, 安康市（陝西省）: 開封 and 安康 are also common nouns); and
+    katakana words unidic knows as place names (モスクワ), countries apart, where they
+    stand alone."""
+    found = list(_TEXT_PLACE.finditer(text))
+    for i, m in enumerate(found):
+        prev = found[i - 1] if i else None
+        after = found[i + 1] if i + 1 < len(found) else None
+        proper = _proper(m.group(0))
+        beside = (prev is not None and _next_to(text, prev, m)) or (
+            after is not None and _next_to(text, m, after)
+        )
+        usual = m.group(0)[-_USUAL_NAME - 1 :]
+        if beside and len(proper) < _USUAL_NAME + 1 and all(HAN.match(c) for c in usual):
+            # Beside another place, a word unidic does not know as one is still a place:
+            # its usual two characters before the suffix (開封市, 麗江市).
+            proper = usual
+        yield proper
+    for m in KATAKANA_RUN.finditer(text):
+        run, after = m.group(0), text[m.end() : m.end() + 1]
+        # Not the first word of a compound: ラムサール条約 names a treaty, not a place.
+        compound = bool(after) and (HAN.match(after) is not None or after == "・")
+        if not compound and place_word(run) and not countries_named(run, "ja"):
+            yield run
+
+
+#: How many characters a Chinese place name usually has before its suffix.
+_USUAL_NAME = 2
+#: Brackets around the larger place a place lies in (安康市（陝西省）).
+_BRACKETS = {"(": ")", "（": "）"}
+
+
+def _next_to(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
+    """Two places written one after the other (河南省開封市), or the second in
+    brackets right after the first (安康市（陝西省）)."""
+    if first.end() == second.start():
+        return True
+    opening = text[first.end() : second.start()]
+    return opening in _BRACKETS and text[second.end() : second.end() + 1] == _BRACKETS[opening]
 
 
 def _proper(found: str) -> str:

@@ -181,9 +181,7 @@ class Reader:
                 feats.append(f)
         return cands, feats
 
-    def _grams(
-        self, siblings: list[Unit], i: int
-    ) -> tuple[set[str], set[str], set[str], set[str]]:
+    def _grams(self, siblings: list[Unit], i: int) -> tuple[set[str], set[str], set[str], set[str]]:
         """The bigrams of unit ``i``'s chunk, of the unit, of its context (the chunk's
         title and names, the unit's heading) and of its neighbours of the same shape;
         the same for every question, so kept once found."""
