@@ -197,7 +197,7 @@ def test_simplified_forms_of_characters_both_scripts_share() -> None:
 def test_places_in_running_text(text, places) -> None:
     from qa.gazetteer import _text_places
 
-    assert [p for p in _text_places(text) if p] == places
+    assert [p for _, p in _text_places(text) if p] == places
 
 
 # The corpus's own names against spellings users type, written from the cards by
@@ -254,3 +254,12 @@ def test_the_gazetteer_builds_its_index_only_when_a_question_needs_it(engine) ->
     ]
     for text, lang in questions:
         assert gazetteer.find(text, lang) == gazetteer.index.find(text, lang), text
+
+
+def test_a_place_takes_the_country_written_just_before_it() -> None:
+    from qa.gazetteer import _country_before
+
+    # 大田広域市 in a text about another country's partners is still Korean.
+    assert _country_before("平成22年に韓国", False) is True
+    assert _country_before("中華人民共和国", None) is False
+    assert _country_before("平成22年に", None) is None

@@ -76,9 +76,12 @@ class Gazetteer:
                 for name, is_korean in _foreign(chunk.card.foreign, chunk.card.countries):
                     korean.setdefault(name, set()).add(is_korean)
                 partners = _korean(chunk.card.countries)
-            for place in _text_places(fold_nfkc(chunk.text)):
+            folded = fold_nfkc(chunk.text)
+            for end, place in _text_places(folded):
+                # The country written just before a place is its own (韓国大田広域市).
+                kind = _country_before(folded[: end - len(place)], partners)
                 for name in name_components(place):
-                    text.setdefault(name, set()).add(partners)
+                    text.setdefault(name, set()).add(kind)
         # A name the cards write in another character form (吳江, 呉江) is theirs.
         carded = {simplified_forms(n) for n in self.names}
         for name, kinds in text.items():
@@ -108,6 +111,15 @@ class Gazetteer:
         return all(any(r in n for n in self.names) or loanword(r) for r in runs)
 
 
+def _country_before(text: str, otherwise: bool | None) -> bool | None:
+    """Whether the place after ``text`` is Korean by the country ``text`` ends with
+    (韓国, 中華人民共和国); ``otherwise`` when it ends with none."""
+    for official, others in LEXICON.countries["ja"].items():
+        if text.endswith((official, *others)):
+            return official in LEXICON.korean
+    return otherwise
+
+
 def _korean(countries: Sequence[str]) -> bool | None:
     """Whether a card's partners are Korean: all (True), none (False), some (None)."""
     kinds = {c in LEXICON.korean for c in countries}
@@ -125,12 +137,12 @@ def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, bool
             yield name, None if current is None else current in LEXICON.korean
 
 
-def _text_places(text: str) -> Iterator[str]:
+def _text_places(text: str) -> Iterator[tuple[int, str]]:
     """The places running text names: a word ending in a place suffix, from its first
     proper noun on (unidic), or where it sits next to another such word its last
     characters (河南省開封市, 安康市（陝西省）: 開封 and 安康 are also common nouns); and
     katakana words unidic knows as place names (モスクワ), countries apart, where they
-    stand alone."""
+    stand alone. Each with where it ends in ``text``."""
     found = list(_TEXT_PLACE.finditer(text))
     for i, m in enumerate(found):
         prev = found[i - 1] if i else None
@@ -144,13 +156,13 @@ def _text_places(text: str) -> Iterator[str]:
             # Beside another place, a word unidic does not know as one is still a place:
             # its usual two characters before the suffix (開封市, 麗江市).
             proper = usual
-        yield proper
+        yield m.end(), proper
     for m in KATAKANA_RUN.finditer(text):
         run, after = m.group(0), text[m.end() : m.end() + 1]
         # Not the first word of a compound: ラムサール条約 names a treaty, not a place.
         compound = bool(after) and (HAN.match(after) is not None or after == "・")
         if not compound and place_word(run) and not countries_named(run, "ja"):
-            yield run
+            yield m.end(), run
 
 
 #: How many characters a Chinese place name usually has before its suffix.
