@@ -232,3 +232,11 @@ def test_every_citation_holds_the_filters_when_the_question_names_places(
             assert filters.allows(chunks[citation.chunk_id]), (question, citation.chunk_id)
         for item in answer.items:
             assert filters.allows(chunks[item.chunk_id]), (question, item.chunk_id)
+
+
+def test_a_field_word_inside_a_named_place_does_not_ask_for_that_field() -> None:
+    from qa.query.question import analyze
+
+    # 行政 (⑧) is part of the name here, not a field asked for.
+    assert analyze("アヌシー広域行政体との協定は？", ["アヌシー広域行政体"]).topics == ()
+    assert analyze("行政交流の協定は？", ["アヌシー広域行政体"]).topics == ("⑧",)

@@ -200,3 +200,17 @@ def test_reader_picks_the_span_inside_the_unit() -> None:
     assert reading.candidate.text == "みなと祭り"
     start, end = reading.candidate.start, reading.candidate.end
     assert chunk.text[start:end] == "みなと祭り"
+
+
+def test_an_office_asked_with_its_place_is_looked_for_without_it() -> None:
+    from qa.corpus.textclean import fold_nfkc
+    from qa.reader.features import offices_named
+
+    v = QuestionView.of(analyze("福島県国際課の電話番号は？", ["福島県"]), {}, "")
+    assert "国際課" in v.named and "福島県国際課" not in v.named
+    # A card writes the place and the office apart.
+    assert v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 国際課 電話 024"))
+    assert not v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 観光課"))
+    # An office word ends its word: 課題 names no office.
+    assert offices_named("現在課題とされているのは何ですか") == []
+    assert offices_named("国際課の電話番号") == ["国際課"]

@@ -456,6 +456,13 @@ def test_page_follows_up_over_three_turns(
         assert marks.nth(n).is_visible()
         source = marks.nth(n).locator("xpath=ancestor::div[contains(@class, 'qa-source')][1]")
         assert SHIZUOKA_CARD in source.inner_text()
+        # Read first: the document with its date and the card; the file name, chunk id
+        # and source characters only in the small line after the passage.
+        meta = source.locator(".qa-meta").inner_text()
+        assert meta.startswith(f"文書 Document: {SURVEY}（2012年8月調査時点）\nカード Card:")
+        assert ".txt" not in meta and "#card" not in meta
+        check = source.locator(".qa-check").inner_text()
+        assert ".txt · 002#card-" in check and "source characters" in check
         about = answer.locator(".qa-about")
         if n == 0:
             assert about.count() == 0
@@ -565,4 +572,14 @@ def test_phone_layout_puts_the_filters_first_and_answers_follow_ups(
     assert about.first.inner_text() == f"↪ {SHIZUOKA_CARD}について About"
     page.wait_for_timeout(800)
     page.screenshot(path=tmp_path / "follow-up-390.png", full_page=True)
+    # A list answer reads one agreement a line, within the chat's width: no header row,
+    # no column squeezed to a character.
+    _answer_after(page, LIST_QUESTION, 2)
+    table = page.locator("#qa-chat table.qa-list").first
+    assert not table.locator("thead").is_visible()
+    assert table.evaluate("e => e.scrollWidth <= e.parentElement.clientWidth + 1")
+    first = table.locator("tbody tr").first
+    assert "愛媛県西条市" in first.inner_text()
+    place = first.locator("td").first.bounding_box()
+    assert place is not None and place["width"] > 60, place  # 愛媛県西条市 on one line
     page.close()

@@ -27,7 +27,7 @@ from qa.corpus.schema import Document
 __all__ = ["CSS", "EXAMPLE_LABEL_CHARS", "PAGE_JS", "Session", "example_labels", "intro_markdown"]
 
 #: The page's layout: the examples wrap instead of being cut; on a phone the filters
-#: come first, above the chat.
+#: come first, above the chat, and a list answer's rows read as lines.
 CSS = (
     MESSAGES_CSS
     + """
@@ -41,6 +41,14 @@ CSS = (
   #qa-main { flex-direction: column; }
   #qa-filters { order: -1; min-width: 100% !important; }
   #qa-chat-column { min-width: 100% !important; }
+  /* A list answer's table as one short paragraph per agreement, not five columns
+     squeezed to a character's width. */
+  .qa-list thead { display: none; }
+  .qa-list tr { display: block; padding: 4px 0;
+    border-bottom: 1px solid var(--border-color-primary); }
+  .qa-list td { display: inline; border: none; padding: 0 6px 0 0; }
+  .qa-list td:first-child { font-weight: 600; }
+  .qa-list .qa-ref { white-space: nowrap; }
 }
 """
 )

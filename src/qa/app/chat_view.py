@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.answer.answerer import Answer, Citation
+from qa.app.linebreaks import join_layout_breaks
 from qa.generate.responder import EXTRACTIVE
 from qa.language.lexicon import LEXICON
 from qa.query.question import detect_lang
@@ -43,6 +44,7 @@ CSS = """
 .qa-generator { font-size: var(--text-sm); opacity: 0.7; margin-top: 2px; }
 .qa-meta { font-size: var(--text-sm); opacity: 0.85; margin-bottom: 6px; }
 .qa-passage { line-height: 1.6; }
+.qa-check { font-size: var(--text-xs); opacity: 0.6; margin-top: 6px; overflow-wrap: anywhere; }
 .qa-list { border-collapse: collapse; font-size: var(--text-sm); margin-top: 6px; }
 .qa-list th, .qa-list td { border-bottom: 1px solid var(--border-color-primary);
   padding: 2px 8px 2px 0; text-align: left; vertical-align: top; }
@@ -62,15 +64,19 @@ def text_html(text: str) -> str:
 def passage_html(text: str, span: tuple[int, int] | None) -> str:
     """``text`` escaped, with ``text[span[0]:span[1]]`` wrapped in ``<mark>``.
 
-    Blank lines are shown as one line break and tabs (table cells) as a wide space,
-    so a card reads compactly; the characters themselves are all kept.
+    The line breaks the PDF's layout made are joined (:mod:`qa.linebreaks`), the span
+    mapped through the join so that it marks the same characters; blank lines are
+    shown as one line break and tabs (table cells) as a wide space, so a card reads
+    compactly. Every other character is kept.
     """
+    joined = join_layout_breaks(text)
+    shown = joined.text
     if span is None or not 0 <= span[0] < span[1] <= len(text):
-        return _compact_html(text)
-    start, end = span
+        return _compact_html(shown)
+    start, end = joined.span(span)
     return (
-        f"{_compact_html(text[:start])}<mark>{_compact_html(text[start:end])}</mark>"
-        f"{_compact_html(text[end:])}"
+        f"{_compact_html(shown[:start])}<mark>{_compact_html(shown[start:end])}</mark>"
+        f"{_compact_html(shown[end:])}"
     )
 
 
@@ -88,14 +94,14 @@ class SourceInfo:
 
     Attributes:
         doc_title: The title of the chunk's document.
-        kind: ``card`` or ``section``.
+        shape: ``card`` or ``section``.
         fields: The card's fields of exchange (none for a section).
         countries: The card's countries (none for a section).
         as_of: The document's date in words ("2012年8月調査時点"; see :mod:`qa.answer.contacts`).
     """
 
     doc_title: str
-    kind: str
+    shape: str
     fields: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     as_of: str = ""
@@ -231,22 +237,33 @@ def _generator(answer: Answer) -> str:
 def _source_message(
     c: Citation, source: SourceInfo | None, answering: bool, abstained: bool, opened: bool
 ) -> dict:
+    """A source as a collapsible message: what a reader checks first (the document and
+    its date, the card or section, the passage), then, small and muted, where it is
+    in the files (file, chunk id, source characters) for whoever verifies it."""
     doc_title = source.doc_title if source else c.doc
-    what = "カード Card" if source and source.kind == "card" else "節 Section"
+    what = "カード Card" if source and source.shape == "card" else "節 Section"
     dated = f"（{source.as_of}）" if source and source.as_of else ""
-    meta = [f"文書 Document: {doc_title}{dated} ({c.doc})", f"{what}: {c.title}"]
+    meta = [f"文書 Document: {doc_title}{dated}", f"{what}: {c.title}"]
     if source and source.fields:
         meta.append(f"交流分野 Field: {'、'.join(source.fields)}")
     if source and source.countries:
         meta.append(f"国 Country: {'、'.join(source.countries)}")
-    if answering and c.source_span:
-        meta.append(f"原文の位置 Source characters: {c.source_span[0]}–{c.source_span[1]}")
     passage = passage_html(c.text, c.span if answering else None)
     meta_html = _div("qa-meta", "<br>".join(text_html(m) for m in meta))
-    plain = _div("qa-copy", html.escape("\n".join([*meta, c.text])))
-    content = _div("qa-source", meta_html + _div("qa-passage", passage)) + plain
+    check = _div("qa-check", text_html(_where(c, answering)))
+    plain = _div("qa-copy", html.escape("\n".join([*meta, join_layout_breaks(c.text).text])))
+    content = _div("qa-source", meta_html + _div("qa-passage", passage) + check) + plain
     label = "近い資料 closest" if abstained else ("根拠 answer" if answering else "関連 related")
     metadata: dict[str, Any] = {"title": text_html(f"[{c.rank}] {label} · {doc_title} › {c.title}")}
     if not opened:
         metadata["status"] = "done"  # starts closed
     return {"role": "assistant", "content": content, "metadata": metadata}
+
+
+def _where(c: Citation, answering: bool) -> str:
+    """Where a source is in the files: its file, chunk id and, for the answer, the
+    answer's characters in the source file."""
+    where = f"確認用 For checking: {c.doc} · {c.chunk_id}"
+    if answering and c.source_span:
+        where += f" · 原文の位置 source characters {c.source_span[0]}–{c.source_span[1]}"
+    return where

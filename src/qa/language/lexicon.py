@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 __all__ = ["LEXICON", "Lexicon", "load"]
 
@@ -50,6 +51,9 @@ class Lexicon:
         followup: Words by which a question refers back to the previous turn (その, it).
         dates: How a document's date is said (``month``, ``year``, per document kind,
             ``edition``).
+        layout: Which of a passage's line breaks are the PDF's layout (``bullets``,
+            ``circled``, ``numbering``, ``headings``, ``sentence_ends``, ``continues``,
+            ``no_line_start``, ``continuing_scripts``, ``full``).
     """
 
     eras: dict[str, int]
@@ -74,6 +78,7 @@ class Lexicon:
     places: dict[str, tuple[str, ...]]
     followup: tuple[str, ...]
     dates: dict[str, str]
+    layout: dict[str, Any]
 
 
 def _words(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
@@ -107,6 +112,7 @@ def load() -> Lexicon:
         places={k: tuple(v) for k, v in data["places"].items() if k != "long_suffixes"},
         followup=tuple(data["followup"]["words"]),
         dates=dict(data["dates"]),
+        layout=dict(data["layout"]),
     )
 
 

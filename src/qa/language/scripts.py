@@ -58,7 +58,10 @@ def _simplifier() -> tuple[Any, dict[str, str]]:
     import opencc
 
     _, variants = _converters()
-    return opencc.OpenCC("t2s"), {jp: t for t, jp in variants.items()}
+    t2s = opencc.OpenCC("t2s")
+    # A Japanese form that is itself a traditional character (連, the form of 聯 too)
+    # is simplified as it is (连), not through the other character (联).
+    return t2s, {jp: t for t, jp in variants.items() if t2s.convert(jp) == jp}
 
 
 def simplified_forms(text: str) -> str:

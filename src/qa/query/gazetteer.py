@@ -28,8 +28,9 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON
 from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
-from qa.language.scripts import HAN_CHARS
-from qa.query.names import KATAKANA_RUN, NameIndex, loanword
+from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
+from qa.query.countries import countries_named
+from qa.query.names import KATAKANA_RUN, NameIndex, loanword, place_word
 from qa.query.question import NAME_SEPARATORS, name_components
 
 __all__ = ["Gazetteer"]
@@ -78,11 +79,16 @@ class Gazetteer:
                 for name, is_korean in _foreign(chunk.card.foreign, chunk.card.countries):
                     korean.setdefault(name, set()).add(is_korean)
                 partners = _korean(chunk.card.countries)
-            for m in _TEXT_PLACE.finditer(fold_nfkc(chunk.text)):
-                for name in name_components(_proper(m.group(0))):
-                    text.setdefault(name, set()).add(partners)
+            folded = fold_nfkc(chunk.text)
+            for end, place in _text_places(folded):
+                # The country written just before a place is its own (韓国大田広域市).
+                kind = _country_before(folded[: end - len(place)], partners)
+                for name in name_components(place):
+                    text.setdefault(name, set()).add(kind)
+        # A name the cards write in another character form (吳江, 呉江) is theirs.
+        carded = {simplified_forms(n) for n in self.names}
         for name, kinds in text.items():
-            if name not in self.names:
+            if name not in self.names and simplified_forms(name) not in carded:
                 korean.setdefault(name, set()).update(kinds)
         sure = {n for n, k in korean.items() if len(k) == 1 and None not in k}
         return NameIndex.build(
@@ -108,6 +114,15 @@ class Gazetteer:
         return all(any(r in n for n in self.names) or loanword(r) for r in runs)
 
 
+def _country_before(text: str, otherwise: bool | None) -> bool | None:
+    """Whether the place after ``text`` is Korean by the country ``text`` ends with
+    (韓国, 中華人民共和国); ``otherwise`` when it ends with none."""
+    for official, others in LEXICON.countries["ja"].items():
+        if text.endswith((official, *others)):
+            return official in LEXICON.korean
+    return otherwise
+
+
 def _korean(countries: Sequence[str]) -> bool | None:
     """Whether a card's partners are Korean: all (True), none (False), some (None)."""
     kinds = {c in LEXICON.korean for c in countries}
@@ -123,6 +138,49 @@ def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, bool
         current = next(iter(countries_in(part)), current)
         for name in name_components(part):
             yield name, None if current is None else current in LEXICON.korean
+
+
+def _text_places(text: str) -> Iterator[tuple[int, str]]:
+    """The places running text names: a word ending in a place suffix, from its first
+    proper noun on (unidic), or where it sits next to another such word its last
+    characters (河南省開封市, 安康市（陝西省）: 開封 and 安康 are also common nouns); and
+    katakana words unidic knows as place names (モスクワ), countries apart, where they
+    stand alone. Each with where it ends in ``text``."""
+    found = list(_TEXT_PLACE.finditer(text))
+    for i, m in enumerate(found):
+        prev = found[i - 1] if i else None
+        after = found[i + 1] if i + 1 < len(found) else None
+        proper = _proper(m.group(0))
+        beside = (prev is not None and _next_to(text, prev, m)) or (
+            after is not None and _next_to(text, m, after)
+        )
+        usual = m.group(0)[-_USUAL_NAME - 1 :]
+        if beside and len(proper) < _USUAL_NAME + 1 and all(HAN.match(c) for c in usual):
+            # Beside another place, a word unidic does not know as one is still a place:
+            # its usual two characters before the suffix (開封市, 麗江市).
+            proper = usual
+        yield m.end(), proper
+    for m in KATAKANA_RUN.finditer(text):
+        run, after = m.group(0), text[m.end() : m.end() + 1]
+        # Not the first word of a compound: ラムサール条約 names a treaty, not a place.
+        compound = bool(after) and (HAN.match(after) is not None or after == "・")
+        if not compound and place_word(run) and not countries_named(run, "ja"):
+            yield m.end(), run
+
+
+#: How many characters a Chinese place name usually has before its suffix.
+_USUAL_NAME = 2
+#: Brackets around the larger place a place lies in (安康市（陝西省）).
+_BRACKETS = {"(": ")", "（": "）"}
+
+
+def _next_to(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
+    """Two places written one after the other (河南省開封市), or the second in
+    brackets right after the first (安康市（陝西省）)."""
+    if first.end() == second.start():
+        return True
+    opening = text[first.end() : second.start()]
+    return opening in _BRACKETS and text[second.end() : second.end() + 1] == _BRACKETS[opening]
 
 
 def _proper(found: str) -> str:

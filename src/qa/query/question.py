@@ -212,6 +212,13 @@ def _written(name: str, text: str) -> bool:
     return False
 
 
+def _unnamed(text: str, names: Iterable[str]) -> str:
+    """``text`` with ``names`` taken out."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
 def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None = None) -> Question:
     """Analyze ``text``.
 
@@ -240,7 +247,8 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         places=tuple(kept),
         countries=countries_named(folded, lang),
         years=_years(folded, lang),
-        topics=_topics(f"{text or ''}\n{folded}"),
+        # A field's word inside a name (行政 in アヌシー広域行政体) does not ask for it.
+        topics=_topics(_unnamed(f"{text or ''}\n{folded}", kept)),
         side=_cue(folded, LEXICON.sides),
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,
