@@ -78,3 +78,52 @@ def extractive(answerer: Answerer) -> Answer:
     answer = answerer.answer(SHIZUOKA)
     assert answer.text == SHIZUOKA_DATE and not answer.abstained
     return answer
+
+
+# --- the chat served in-process, and a headless Chromium (tests/test_ui*.py) -----------
+
+
+@pytest.fixture(scope="module")
+def feedback_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+
+
+@pytest.fixture(scope="module")
+def chat_url(engine, feedback_file: Path):
+    """The app served in-process on a free loopback port, with the session's engine;
+    its thumbs write to a temporary file."""
+    from qa.app.ui import create_app, launch
+    from ui_support import free_port
+
+    app = create_app(engine, feedback_path=feedback_file)
+    url = launch(app, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import os
+
+    from ui_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{reason}; CI must run the browser test")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shizuoka_card(engine):
+    """The card that answers the Shizuoka question (its department and phone are the
+    follow-ups' answers)."""
+    from ui_support import SHIZUOKA_CARD
+
+    return next(c.card for c in engine.retriever.index.chunks if c.title == SHIZUOKA_CARD)
