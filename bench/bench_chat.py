@@ -153,29 +153,8 @@ def _run(Client, url: str, questions, users: int, rounds: int) -> int:
     latencies, server_ms, walls = [], [], []
     for _ in range(rounds):
         asked = [questions[i % len(questions)] for i in range(users)]
-        results: list[tuple[float, dict] | BaseException | None] = [None] * users
-        clients = [Client(url, verbose=False) for _ in range(users)]
-        barrier = threading.Barrier(users + 1)
-
-        def user(i: int, clients=clients, asked=asked, results=results, barrier=barrier) -> None:
-            barrier.wait()
-            t = time.perf_counter()
-            try:
-                record = clients[i].predict(question=asked[i][0], api_name="/ask")
-                results[i] = ((time.perf_counter() - t) * 1000, record)
-            except BaseException as exc:  # reported below, with the others
-                results[i] = exc
-
-        threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
-        for th in threads:
-            th.start()
-        barrier.wait()
-        t = time.perf_counter()
-        for th in threads:
-            th.join()
-        walls.append(time.perf_counter() - t)
-        for c in clients:
-            c.close()
+        results, wall = _round(Client, url, asked)
+        walls.append(wall)
         for (question, gold), result in zip(asked, results, strict=True):
             if not isinstance(result, tuple):
                 print(f"  FAILED {question}: {result!r}")
@@ -197,6 +176,36 @@ def _run(Client, url: str, questions, users: int, rounds: int) -> int:
     )
     print(f"\nright answers: {total + len(questions) - wrong} of {total + len(questions)}")
     return wrong
+
+
+def _round(Client, url: str, asked) -> tuple[list, float]:
+    """One round: every user asks its question at once; each result (ms and record, or
+    the exception) and the round's wall seconds."""
+    users = len(asked)
+    results: list[tuple[float, dict] | BaseException | None] = [None] * users
+    clients = [Client(url, verbose=False) for _ in range(users)]
+    barrier = threading.Barrier(users + 1)
+
+    def user(i: int) -> None:
+        barrier.wait()
+        t = time.perf_counter()
+        try:
+            record = clients[i].predict(question=asked[i][0], api_name="/ask")
+            results[i] = ((time.perf_counter() - t) * 1000, record)
+        except BaseException as exc:  # reported by the caller, with the others
+            results[i] = exc
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for th in threads:
+        th.start()
+    barrier.wait()
+    t = time.perf_counter()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t
+    for c in clients:
+        c.close()
+    return results, wall
 
 
 if __name__ == "__main__":

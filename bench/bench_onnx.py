@@ -188,19 +188,30 @@ def main() -> None:
     if info is None:
         raise SystemExit("no query encoder in the default model: run `qa model` first")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    results, cosines = measure(args.cold, args.rounds, serve=not args.no_serve)
+    rows = table(results, cosines, info.precision)
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def measure(cold: int, rounds: int, *, serve: bool) -> tuple[dict, dict[str, np.ndarray]]:
+    """Each encoder's figures (from its own worker process, then cold starts and serve),
+    and the cosine of the ONNX query vectors to torch's per set."""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for encoder in ENCODERS:
             out = Path(tmp) / f"{encoder}.json"
-            worker_args = ["--worker", encoder, "--rounds", str(args.rounds), "--out", str(out)]
+            worker_args = ["--worker", encoder, "--rounds", str(rounds), "--out", str(out)]
             subprocess.run(
                 [sys.executable, __file__, *worker_args],
                 env=_env(encoder),
                 check=True,
             )
             results[encoder] = json.loads(out.read_text(encoding="utf-8"))
-            results[encoder]["cold"] = cold_ask(encoder, args.cold)
-            results[encoder]["serve"] = float("nan") if args.no_serve else serve_ready(encoder)
+            results[encoder]["cold"] = cold_ask(encoder, cold)
+            results[encoder]["serve"] = serve_ready(encoder) if serve else float("nan")
         cosines = {
             name: np.sum(
                 np.load(Path(tmp) / f"onnx.{name}.npy") * np.load(Path(tmp) / f"torch.{name}.npy"),
@@ -208,7 +219,12 @@ def main() -> None:
             )
             for name in SETS
         }
-    rows = [("", "torch", f"onnx ({info.precision})", "target")]
+    return results, cosines
+
+
+def table(results: dict, cosines: dict[str, np.ndarray], precision: str) -> list[tuple[str, ...]]:
+    """The side-by-side rows: header, then one per figure."""
+    rows = [("", "torch", f"onnx ({precision})", "target")]
     t, o = results["torch"], results["onnx"]
     rows.append(("cold `qa ask` (median s)", f"{t['cold'][0]:.2f}", f"{o['cold'][0]:.2f}", "≤ 2.5"))
     rows.append(("peak RSS `qa ask` (MB)", f"{t['cold'][1]:.0f}", f"{o['cold'][1]:.0f}", "≤ 750"))
@@ -243,10 +259,7 @@ def main() -> None:
                 "",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for r in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return rows
 
 
 if __name__ == "__main__":

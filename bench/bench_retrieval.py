@@ -44,13 +44,38 @@ def main() -> None:
     t0 = time.perf_counter()
     from qa.config import Config
     from qa.evaluation.dataset import load_dataset
-    from qa.retrieval.engine import build_index, open_engine
+    from qa.retrieval.engine import build_index
 
     cfg = Config.from_env().replace(corpus_dir=ROOT / "corpus")
     import_s = time.perf_counter() - t0
     if not (cfg.index_dir / "manifest.json").is_file():
         build_index(cfg, log=lambda m: None)
     questions = [i.question for i in load_dataset(ROOT / "eval" / "qa.jsonl")][: args.queries]
+
+    engine, build_s, first_s, cold_s = _starts(cfg)
+    index = engine.index
+    print(f"corpus: {len(index.chunks)} chunks, {len(index.passages)} passages")
+    print(f"import qa (heavy libraries load lazily) {import_s:6.2f} s")
+    print(
+        f"index build (embed + BM25 + save) {build_s:6.2f} s  "
+        f"({len(index.passages) / build_s:.1f} passages/s)"
+    )
+    print(f"first start with no index         {first_s:6.2f} s")
+    print(f"reopen in-process (model + index)  {cold_s:6.2f} s")
+    _cold_search(cfg)
+    _warm(engine, questions)
+
+    scales = [int(s) for s in args.scales.split(",") if int(s) > 1]
+    if scales:
+        print("\nscale  passages  BM25+FAISS build  hybrid warm query   peak RSS")
+    vectors = index.dense.reconstruct_n(0, index.dense.ntotal)
+    for n in scales:
+        _scaled(engine, index, vectors, n, questions[:30])
+
+
+def _starts(cfg) -> tuple[object, float, float, float]:
+    """The engine, and seconds for: a build, a first start with no index, a reopen."""
+    from qa.retrieval.engine import build_index, open_engine
 
     with tempfile.TemporaryDirectory() as tmp:
         cold = time.perf_counter()
@@ -64,16 +89,11 @@ def main() -> None:
         cold = time.perf_counter()
         open_engine(cfg.replace(index_dir=Path(tmp) / "again"), log=lambda m: None)
         cold_s = time.perf_counter() - cold
+    return engine, build_s, first_s, cold_s
 
-    index = engine.index
-    print(f"corpus: {len(index.chunks)} chunks, {len(index.passages)} passages")
-    print(f"import qa (heavy libraries load lazily) {import_s:6.2f} s")
-    print(
-        f"index build (embed + BM25 + save) {build_s:6.2f} s  "
-        f"({len(index.passages) / build_s:.1f} passages/s)"
-    )
-    print(f"first start with no index         {first_s:6.2f} s")
-    print(f"reopen in-process (model + index)  {cold_s:6.2f} s")
+
+def _cold_search(cfg) -> None:
+    """A whole `qa search` process: imports, model, index, one query."""
     started = time.perf_counter()
     subprocess.run(
         [
@@ -94,6 +114,9 @@ def main() -> None:
         f"{time.perf_counter() - started:6.2f} s"
     )
 
+
+def _warm(engine, questions: list[str]) -> None:
+    """Warm query latency per mode, the query embedding alone, and peak RSS."""
     retriever = engine.retriever
     for q in questions[:5]:
         retriever.search(q)  # warm caches
@@ -112,13 +135,6 @@ def main() -> None:
         encode.append((time.perf_counter() - t) * 1000)
     print(f"  (query embedding alone {_pcts(encode)})")
     print(f"peak RSS {_rss_mb():.0f} MB")
-
-    scales = [int(s) for s in args.scales.split(",") if int(s) > 1]
-    if scales:
-        print("\nscale  passages  BM25+FAISS build  hybrid warm query   peak RSS")
-    vectors = index.dense.reconstruct_n(0, index.dense.ntotal)
-    for n in scales:
-        _scaled(engine, index, vectors, n, questions[:30])
 
 
 def _scaled(engine, index, vectors: np.ndarray, n: int, questions: list[str]) -> None:

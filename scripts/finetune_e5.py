@@ -187,7 +187,7 @@ def save_delta(base_dir: str, model, out_dir: Path) -> dict:
     }
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--chunks", required=True)
     ap.add_argument("--train", required=True)
@@ -203,7 +203,11 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-minutes", type=float, default=35.0, help="stop training after this long")
     ap.add_argument("--warmup", type=float, default=0.1)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     if args.repo_src:
         sys.path.insert(0, args.repo_src)
 
@@ -236,6 +240,23 @@ def main(argv=None) -> int:
           f"(of {sum(p.numel() for p in model.parameters()):,})", flush=True)
     loss_fn = MultipleNegativesRankingLoss(model)  # scale 20, cosine: the library defaults
 
+    steps_per_epoch, total, step, stopped, log, train_sec = _train(
+        model, loss_fn, params, examples, units, args, rng, torch)
+    model.eval()
+    model.max_seq_length = base_max_len
+    model.save(str(out))
+    info = {"train_seconds": round(train_sec, 1), "steps": step, "planned_steps": total,
+            "epochs_done": round(step / steps_per_epoch, 2), "stopped": stopped,
+            "examples": len(examples), "skipped": skipped, "args": vars(args), "log": log}
+    info.update(save_delta(args.base, model, out.parent / "delta"))
+    (out.parent / "train_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in info.items() if k != "log"}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _train(model, loss_fn, params, examples, units, args, rng, torch):
+    """The training loop (AdamW, linear warm-up and decay, a time limit): steps per epoch,
+    planned steps, steps done, why it stopped early, the loss log and seconds taken."""
     steps_per_epoch = sum(1 for _ in batches(examples, units, args.batch_size, random.Random(0)))
     total = max(1, int(round(steps_per_epoch * args.epochs)))
     warm = max(1, int(total * args.warmup))
@@ -270,17 +291,7 @@ def main(argv=None) -> int:
             if el > args.max_minutes * 60:
                 stopped = f"time limit after {step} steps"
                 break
-    train_sec = time.time() - t0
-    model.eval()
-    model.max_seq_length = base_max_len
-    model.save(str(out))
-    info = {"train_seconds": round(train_sec, 1), "steps": step, "planned_steps": total,
-            "epochs_done": round(step / steps_per_epoch, 2), "stopped": stopped,
-            "examples": len(examples), "skipped": skipped, "args": vars(args), "log": log}
-    info.update(save_delta(args.base, model, out.parent / "delta"))
-    (out.parent / "train_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False))
-    print(json.dumps({k: v for k, v in info.items() if k != "log"}, ensure_ascii=False), flush=True)
-    return 0
+    return steps_per_epoch, total, step, stopped, log, time.time() - t0
 
 
 if __name__ == "__main__":
