@@ -18,6 +18,7 @@ import pytest
 
 from conftest import CORPUS, ROOT
 from qa.app.serve_guard import MAX_BODY_BYTES, allowed_hosts
+from ui_support import free_port
 
 SHIZUOKA = "静岡県と浙江省の教育交流の覚書はいつ結ばれた？"
 SHIZUOKA_DATE = "平成24（2012）年4月4日"
@@ -43,12 +44,6 @@ class Served:
         return self.log.read_bytes()[offset:].decode("utf-8", "replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``qa serve`` on a free loopback port, on the session's index, until it answers."""
@@ -56,7 +51,7 @@ def served(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
     temp_dir = tmp / "gradio"
     temp_dir.mkdir()
     log = tmp / "serve.log"
-    port = _free_port()
+    port = free_port()
     # The session's settings only: no QA_HOST, LLM or Gradio settings from the caller.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "GRADIO_"))}
     if "QA_ROOT" in os.environ:

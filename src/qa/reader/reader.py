@@ -52,6 +52,10 @@ LONG_ANSWER = 400
 LONG_TYPES = frozenset({"reason", "list", "definition", "other"})
 
 
+#: A unit's bigram sets: its chunk's, its own, its context's, its neighbours'.
+_Grams = tuple[set[str], set[str], set[str], set[str]]
+
+
 @dataclass(frozen=True)
 class Reading:
     """What the reader found for one question.
@@ -113,7 +117,7 @@ class Reader:
             c.id: bigrams(f"{c.title} {' '.join(c.heading)} {_names_of(c)}") for c in chunks
         }
         self._chunk_grams = {c.id: bigrams(c.text) for c in chunks}
-        self._grams_of: dict[tuple[str, int, int], tuple[set[str], ...]] = {}
+        self._grams_of: dict[tuple[str, int, int], _Grams] = {}
         df = Counter(g for grams in self._chunk_grams.values() for g in grams)
         n = len(chunks)
         self._idf = {g: math.log((n + 1) / (d + 0.5)) for g, d in df.items()}
@@ -181,7 +185,7 @@ class Reader:
                 feats.append(f)
         return cands, feats
 
-    def _grams(self, siblings: list[Unit], i: int) -> tuple[set[str], set[str], set[str], set[str]]:
+    def _grams(self, siblings: list[Unit], i: int) -> _Grams:
         """The bigrams of unit ``i``'s chunk, of the unit, of its context (the chunk's
         title and names, the unit's heading) and of its neighbours of the same shape;
         the same for every question, so kept once found."""
