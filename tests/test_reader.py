@@ -207,7 +207,7 @@ def test_an_office_asked_with_its_place_is_looked_for_without_it() -> None:
     from qa.reader.features import offices_named
 
     v = QuestionView.of(analyze("福島県国際課の電話番号は？", ["福島県"]), {}, "")
-    assert "国際課" in v.named and "福島県国際課" not in v.named
+    assert "国際課" in v.named.names and "福島県国際課" not in v.named.names
     # A card writes the place and the office apart.
     assert v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 国際課 電話 024"))
     assert not v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 観光課"))

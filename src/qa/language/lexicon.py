@@ -32,9 +32,11 @@ class Lexicon:
         orders: ``earliest`` / ``latest`` → cue words.
         parts: Part of a passage (経緯, 成果 …) → words that ask for it.
         frequency: Words that say how often something happens.
+        ordinals: ``counters``: the counter written after 第N → the one the documents
+            write (届 → 回); ``events``: English words after "Nth" naming a 第N回.
         name_suffixes: Words that end a name of an event, body or programme.
-        offices: ``suffixes`` that end an office's name, and ``generic`` words that
-            make such a word no name (担当課).
+        offices: ``suffixes`` that end an office's name, ``parts`` that end each part
+            of a compound one, and ``generic`` words that make such a word no name (担当課).
         aggregate: Cue words of questions over many agreements: ``all``, ``count``,
             ``agreement``, ``within`` (a prefecture as a region), ``after``, ``before``,
             ``decade``.
@@ -65,6 +67,7 @@ class Lexicon:
     orders: dict[str, tuple[str, ...]]
     parts: dict[str, tuple[str, ...]]
     frequency: tuple[str, ...]
+    ordinals: dict[str, Any]
     name_suffixes: tuple[str, ...]
     offices: dict[str, tuple[str, ...]]
     aggregate: dict[str, tuple[str, ...]]
@@ -99,6 +102,10 @@ def load() -> Lexicon:
         orders=_words(data["orders"]),
         parts=_words(data["parts"]),
         frequency=tuple(data["frequency"]["words"]),
+        ordinals={
+            "counters": dict(data["ordinals"]["counters"]),
+            "events": frozenset(data["ordinals"]["events"]),
+        },
         name_suffixes=tuple(data["name_suffixes"]["words"]),
         offices=_words(data["offices"]),
         aggregate=_words(data["aggregate"]),

@@ -12,18 +12,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
 from qa.index.units import Unit
-from qa.language.eras import era_years
 from qa.language.lexicon import LEXICON
 from qa.language.places import TOKEN_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN_CHARS
 from qa.query.question import Question
+from qa.reader.named import Named, ordinals_named
 
 __all__ = [
     "Candidate",
@@ -34,11 +34,11 @@ __all__ = [
     "offices_named",
     "place_tokens",
     "span_features",
+    "typed_features",
     "unit_features",
 ]
 
 _YEAR4 = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-_ORDINAL = re.compile(r"第\s*(\d+)\s*(?:回|届|期)|\b(\d+)(?:st|nd|rd|th)\b")
 #: A place-like word of a Japanese question (checked against the corpus).
 _KATAKANA = re.compile(r"[ァ-ヶ]")
 _PLACE_TOKEN = re.compile(rf"[{HAN_CHARS}ァ-ヶー]{{2,}}?{alternation(TOKEN_PLACE_SUFFIXES)}")
@@ -51,6 +51,11 @@ _OFFICE = re.compile(
 _JUNK = re.compile(r"[\s\W_]")
 #: Characters on each side of a span that count as its neighbourhood.
 _NEAR = 20
+#: A span or unit whose bigrams are at least this share new to the question says
+#: something the question does not.
+_NEW_SHARE = 0.5
+#: A unit with less than this share of new bigrams only echoes the question.
+_ECHO_SHARE = 0.3
 
 
 def offices_named(text: str) -> list[str]:
@@ -129,10 +134,10 @@ class QuestionView:
         weight: Bigram → IDF weight, for the question's bigrams.
         parts: Parts of a passage it asks about (背景, 成果 …, from the lexicon).
         marks: Strings that would show one of its years (2012, 平成24).
-        ordinals: Ordinals it names (``"3"`` for 第3回).
+        ordinals: Ordinals it names, as the documents write them (第3回, 第3期).
         unknown: Place-like words it names that no document holds.
         named: What it names that an answering passage must hold: the corpus place
-            names found in it, offices it names (…推進室) and ordinals (第3回).
+            names found in it, offices it names (…推進室), ordinals and years.
     """
 
     q: Question
@@ -142,7 +147,7 @@ class QuestionView:
     marks: list[str]
     ordinals: list[str]
     unknown: int
-    named: tuple[str, ...] = ()
+    named: Named = field(default_factory=Named)
 
     @classmethod
     def of(cls, q: Question, idf: dict[str, float], corpus: str) -> QuestionView:
@@ -150,8 +155,7 @@ class QuestionView:
         default = max(idf.values(), default=1.0)
         text = q.text.lower()
         parts = {p for p, words in LEXICON.parts.items() if any(w.lower() in text for w in words)}
-        marks = [m for y in q.years for m in _year_marks(y)]
-        ordinals = [a or b for a, b in _ORDINAL.findall(q.text)]
+        ordinals = list(ordinals_named(q.text))
         unknown = sum(1 for t in q.unheard if t not in corpus)
         if q.lang == "ja":
             # Kanji ones here: a katakana one is unknown when no name sounds like it.
@@ -166,13 +170,13 @@ class QuestionView:
         # An office is held where its own name is: the cards write the place apart
         # (福島県国際課 asked, 福島県 … 国際課 written); the place is named anyway.
         offices = [_without_place(o, q.places) for o in offices_named(q.text)]
-        named = (*q.places, *offices, *(f"第{o}回" for o in ordinals))
+        named = Named.of(q.places, offices, q.text, q.years, q.lexical)
         return cls(
             q,
             grams,
             {g: idf.get(g, default) for g in grams},
             parts,
-            marks,
+            list(named.years),
             ordinals,
             unknown,
             named,
@@ -180,9 +184,7 @@ class QuestionView:
 
     def holds_named(self, text: str) -> bool:
         """Whether folded ``text`` holds everything the question names, and one of its years."""
-        if not all(n in text for n in self.named):
-            return False
-        return not self.marks or any(m in text for m in self.marks)
+        return self.named.holds(text)
 
     @cached_property
     def total(self) -> float:
@@ -196,10 +198,6 @@ class QuestionView:
             return 0.0
         weight = self.weight
         return sum(map(weight.__getitem__, filter(grams.__contains__, weight))) / total
-
-
-def _year_marks(year: int) -> list[str]:
-    return [str(year), *era_years(year)]
 
 
 def _part_of(unit: Unit) -> frozenset[str]:
@@ -253,6 +251,8 @@ def unit_features(
         f[f"resid_mass|shape={unit.shape}"] = mass / total
     if mass:
         f["resid_unit"] = sum(w for g, w in resid.items() if g in unit_grams) / mass
+    if unit_grams and q.lang != "en":
+        f["unit_echo"] = float(len(unit_grams - v.grams) < _ECHO_SHARE * len(unit_grams))
     parts = _part_of(unit)
     if v.parts:
         f["part_match"] = float(bool(parts & v.parts))
@@ -268,9 +268,19 @@ def unit_features(
     if v.marks:
         f.update(_year_features(v, unit, texts))
     if v.ordinals:
-        f["ordinal_chunk"] = float(
-            all(re.search(rf"第\s*{o}\s*回", texts.text) for o in v.ordinals)
-        )
+        f["ordinal_chunk"] = float(all(o in texts.text for o in v.ordinals))
+    return f
+
+
+def typed_features(v: QuestionView, spans: Iterable[tuple[str, set[str]]]) -> dict[str, float]:
+    """The typed spans a unit holds (its dates, counts, names …) against the type asked:
+    which types it has, and which it has that the question does not already say."""
+    k = v.q.answer_type
+    f: dict[str, float] = {}
+    for kind, grams in spans:
+        f[f"k={k}|has={kind}"] = 1.0
+        if grams and len(grams - v.grams) >= _NEW_SHARE * len(grams):
+            f[f"k={k}|new={kind}"] = 1.0
     return f
 
 

@@ -33,7 +33,9 @@ from qa.reader.features import (
     QuestionView,
     bigrams,
     na_features,
+    offices_named,
     span_features,
+    typed_features,
     unit_features,
 )
 from qa.reader.model import ReaderModel
@@ -110,6 +112,8 @@ class Reader:
         self._named_text: dict[str, str] = {}
         #: Typed spans of each unit, found the first time it is read.
         self._extracted: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
+        self._offices_in: dict[tuple[str, int, int], tuple[str, ...]] = {}
+        self._span_grams: dict[tuple[str, int, int], list[tuple[str, set[str]]]] = {}
         self._unit_grams = {
             (u.chunk_id, u.start, u.end): bigrams(u.text) for us in self._units.values() for u in us
         }
@@ -178,12 +182,42 @@ class Reader:
                 if unit.shape == "field":
                     f[f"k={q.answer_type}|t=field:{unit.label}"] = 1.0
                 else:
-                    for kind in {k for k, _, _ in self._typed(unit)}:
-                        f[f"k={q.answer_type}|has={kind}"] = 1.0
+                    f.update(typed_features(v, self._typed_grams(unit)))
                 f["unit_len_log"] = math.log1p(unit.end - unit.start)
                 cands.append(Candidate(chunk, unit, unit.start, unit.end, "unit", rank))
                 feats.append(f)
+        self._bridge(q, cands, feats)
         return cands, feats
+
+    def _bridge(self, q: Question, cands: list[Candidate], feats: list[dict[str, float]]) -> None:
+        """A unit that names an office (…課, …室) gets how well the question matches the
+        best other unit read that names the same office: a passage sends its programme's
+        questions to an office, a contact list gives the office's number."""
+        named = [(i, self._offices(c.unit)) for i, c in enumerate(cands)]
+        named = [(i, offices) for i, offices in named if offices]
+        if not named:
+            return
+        texts = [c.unit.text for c in cands]
+        for i, offices in named:
+            best = max(
+                (
+                    feats[j].get("ov_unit", 0.0)
+                    for j, text in enumerate(texts)
+                    if j != i and any(o in text for o in offices)
+                ),
+                default=0.0,
+            )
+            if best:
+                feats[i]["bridge"] = best
+                feats[i][f"bridge|k={q.answer_type}"] = best
+
+    def _offices(self, unit: Unit) -> tuple[str, ...]:
+        """The offices ``unit`` names; kept once found."""
+        key = _key(unit)
+        found = self._offices_in.get(key)
+        if found is None:
+            found = self._offices_in[key] = tuple(offices_named(unit.text))
+        return found
 
     def _grams(self, siblings: list[Unit], i: int) -> _Grams:
         """The bigrams of unit ``i``'s chunk, of the unit, of its context (the chunk's
@@ -212,6 +246,16 @@ class Reader:
         """The spans of one unit that may be the answer, with their features."""
         cands = self._spans(unit.chunk, unit.unit, unit.rank)
         return cands, [span_features(v, c) for c in cands]
+
+    def _typed_grams(self, unit: Unit) -> list[tuple[str, set[str]]]:
+        """Each typed span of ``unit`` as (type, its bigrams); kept once found."""
+        key = _key(unit)
+        found = self._span_grams.get(key)
+        if found is None:
+            found = self._span_grams[key] = [
+                (kind, bigrams(unit.text[s:e])) for kind, s, e in self._typed(unit)
+            ]
+        return found
 
     def _typed(self, unit: Unit) -> list[tuple[str, int, int]]:
         key = (unit.chunk_id, unit.start, unit.end)

@@ -1,0 +1,158 @@
+"""What a question names that an answering passage must hold.
+
+A passage answers a question only when it holds what the question names:
+
+- every place it names; a place named by sound or in another script may have been
+  matched to several spellings (コウシュウ: 光州, 広州, 杭州; Heilongjiang: 黒竜江省,
+  黒龍江省), and one of them is enough;
+- every office it names, each part of a compound one (港湾局振興課 is held by
+  港湾局港湾振興部振興課);
+- every ordinal it names with the counter the documents write (第3期; 第10届 and
+  "the 12th seminar" as 第10回, 第12回); an ordinal of something else ("6th
+  arrondissement", 第2位) names nothing;
+- one of the years it names, as written (2011), in an era (平成23) or, since the
+  documents often leave the era out once it is clear, as 23年.
+
+Example:
+    >>> named = Named.of(("札幌市",), ("港湾局振興課",), "第3期の成果は？", (2011,), "")
+    >>> named.holds("札幌市港湾局港湾振興部振興課平成23年第3期")
+    True
+    >>> named.holds("札幌市港湾局振興部第3回平成23年")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from qa.language.eras import era_years
+from qa.language.lexicon import LEXICON
+from qa.query.sounds import kana_reading, skeleton
+
+__all__ = ["Named", "ordinals_named"]
+
+_DIGITS = r"[0-9]+|[〇零一二三四五六七八九十百]+"
+_ORDINAL_JA = re.compile(rf"第\s*({_DIGITS})\s*(\S)")
+_ORDINAL_EN = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b((?:\s+[\w'’-]+){1,6})", re.IGNORECASE)
+#: Parts of a compound office name: each ends in an office word.
+_OFFICE_PART = re.compile(
+    "|".join(f".+?{re.escape(w)}" for w in sorted(LEXICON.offices["parts"], key=len, reverse=True))
+)
+
+
+def _number(digits: str) -> int | None:
+    """``12``, ``十二`` or ``二十`` as a number (Chinese numerals up to 999)."""
+    if digits.isdigit():
+        return int(digits)
+    total, current = 0, 0
+    for ch in digits:
+        value = int(unicodedata.numeric(ch))
+        if value >= 10:
+            total += (current or 1) * value
+            current = 0
+        else:
+            current = current * 10 + value
+    return total + current or None
+
+
+def ordinals_named(text: str) -> tuple[str, ...]:
+    """The ordinals ``text`` names, as the documents write them (第3回, 第3期)."""
+    counters = LEXICON.ordinals
+    out: list[str] = []
+    for digits, counter in _ORDINAL_JA.findall(text):
+        written = counters["counters"].get(counter)
+        n = _number(digits)
+        if written and n:
+            out.append(f"第{n}{written}")
+    for digits, after in _ORDINAL_EN.findall(text):
+        words = [w.lower().strip("'’") for w in after.split()]
+        if any(w.rstrip("s") in counters["events"] for w in words):
+            out.append(f"第{int(digits)}回")
+    return tuple(dict.fromkeys(out))
+
+
+def _office_parts(office: str) -> tuple[str, ...]:
+    """``office`` in its parts (経済局官民連携推進室: 経済局, 官民連携推進室)."""
+    parts = _OFFICE_PART.findall(office)
+    if "".join(parts) != office or any(len(p) < 2 for p in parts):
+        return (office,)
+    return tuple(parts)
+
+
+def _alternatives(places: Sequence[str], written: str) -> list[tuple[str, ...]]:
+    """The places, one group each; those not written in the question (matched by sound
+    or script) grouped where they sound alike or share a character that is no place
+    suffix (光州, 広州, 杭州; 済州, 済洲)."""
+    groups: list[tuple[str, ...]] = [(p,) for p in places if p in written]
+    unwritten = [p for p in places if p not in written]
+    suffixes = set("".join(LEXICON.places["suffixes"]))
+    sound = {p: skeleton(kana_reading(p)) for p in unwritten}
+
+    def alike(a: str, b: str) -> bool:
+        return bool((set(a) - suffixes) & set(b)) or sound[a] == sound[b]
+
+    pools: list[list[str]] = []
+    for place in unwritten:
+        joined = [pool for pool in pools if any(alike(place, other) for other in pool)]
+        merged = [place, *(p for pool in joined for p in pool)]
+        pools = [pool for pool in pools if pool not in joined] + [merged]
+    return groups + [tuple(pool) for pool in pools]
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a passage must hold to answer a question.
+
+    Attributes:
+        groups: Each a tuple of alternatives one of which must be in the passage.
+        years: The question's years as the documents write them; one must be in it.
+        bare_years: The same years without their era (23 for 平成23), found as 23年.
+    """
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    years: tuple[str, ...] = ()
+    bare_years: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        places: Sequence[str],
+        offices: Iterable[str],
+        text: str,
+        years: Iterable[int],
+        written: str,
+    ) -> Named:
+        """From the question's places, offices, text, years and its own words
+        (``written``: where a place counts as written rather than matched by sound)."""
+        groups = _alternatives(places, written or text)
+        groups += [(part,) for office in offices for part in _office_parts(office)]
+        groups += [(o,) for o in ordinals_named(text)]
+        marks: list[str] = []
+        bare: list[str] = []
+        for year in years:
+            eras = era_years(year)
+            marks += [str(year), *eras]
+            bare += [e.lstrip("".join(LEXICON.eras)) for e in eras]
+        pattern = None
+        if bare:
+            numbers = "|".join(sorted({b for b in bare if b.isdigit()}, key=len, reverse=True))
+            pattern = re.compile(rf"(?<![0-9])(?:{numbers})年") if numbers else None
+        return cls(tuple(dict.fromkeys(groups)), tuple(marks), pattern)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every alternative of every group."""
+        return tuple(n for group in self.groups for n in group)
+
+    def holds(self, text: str) -> bool:
+        """Whether folded ``text`` holds one of each group's alternatives and one of the years."""
+        if not all(any(n in text for n in group) for group in self.groups):
+            return False
+        if not self.years:
+            return True
+        if any(m in text for m in self.years):
+            return True
+        return self.bare_years is not None and self.bare_years.search(text) is not None
