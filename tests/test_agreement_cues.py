@@ -149,3 +149,15 @@ def test_a_country_written_before_a_place_is_stripped() -> None:
     assert strip_countries("中国四川省") == "四川省"
     assert strip_countries("大韓民国済州特別自治道") == "済州特別自治道"
     assert strip_countries("韩国济州") == "济州"
+
+
+def test_a_variant_character_in_a_card_still_names_the_place() -> None:
+    # The second card writes 済洲 for 済州 (lexicon [places] variants).
+    rows = [
+        _row("v1", "青森県", "青森県", "大韓民国済州特別自治道", "大韓民国"),
+        _row("v2", "長崎県", "長崎県", "大韓民国釜山広域市、済洲特別自治道", "大韓民国"),
+    ]
+    assert _select(AgreementTable(rows), "済州特別自治道と提携している日本の自治体は？") == [
+        "v1",
+        "v2",
+    ]

@@ -32,7 +32,7 @@ from typing import Any
 from qa.corpus.schema import Card, Chunk
 from qa.corpus.survey_terms import FIELD_NAMES, PREFECTURES, prefectures_in, several_parties
 from qa.index.tokenize import unidic_tagger
-from qa.language.places import PLACE_SUFFIXES
+from qa.language.places import PLACE_SUFFIXES, fold_variants
 from qa.language.scripts import HAN_CHARS
 from qa.query.countries import countries_named, strip_countries
 from qa.query.question import NAME_SEPARATORS, Question, name_components
@@ -182,6 +182,7 @@ def _between(year: int, bounds: tuple[int, int]) -> bool:
 
 
 def _names(side: str, place: str, region: bool, regions: tuple[str, ...]) -> bool:
+    side, place = fold_variants(side), fold_variants(place)
     if place in _entities(side, regions):
         return True
     return region and (place in _components(side) or place in regions)
