@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answer.answerer import listing_text
 from qa.corpus.survey_terms import several_parties
 from qa.query.countries import countries_named, strip_countries
 from qa.query.question import analyze, name_components
@@ -161,3 +162,15 @@ def test_a_variant_character_in_a_card_still_names_the_place() -> None:
         "v1",
         "v2",
     ]
+
+
+def test_a_partner_in_several_countries_is_listed_by_the_country_asked() -> None:
+    row = _row(
+        "m1", "岐阜県高山市", "岐阜県", "英国A市 大韓民国江原道春川市 台湾雲林県", "大韓民国"
+    )
+    assert row.foreign_in(("大韓民国",)) == "大韓民国江原道春川市"
+    assert row.foreign_in(("大韓民国", "台湾")) == "大韓民国江原道春川市 台湾雲林県"
+    assert row.foreign_in(("カナダ",)) == row.foreign  # none of them: as written
+    table = AgreementTable([row])
+    q = analyze("韓国の自治体と提携している日本の自治体は？", name_components(row.foreign))
+    assert listing_text(q, table.select(q)).endswith("：岐阜県高山市－大韓民国江原道春川市")

@@ -30,7 +30,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qa.corpus.schema import Card, Chunk
-from qa.corpus.survey_terms import FIELD_NAMES, PREFECTURES, prefectures_in, several_parties
+from qa.corpus.survey_terms import (
+    FIELD_NAMES,
+    PREFECTURES,
+    countries_in,
+    prefectures_in,
+    several_parties,
+)
 from qa.index.tokenize import unidic_tagger
 from qa.language.places import PLACE_SUFFIXES, fold_variants
 from qa.language.scripts import HAN_CHARS
@@ -82,6 +88,17 @@ class Agreement:
     def several(self) -> bool:
         """Among several bodies (the survey's 複数の自治体との提携), not one-to-one."""
         return several_parties(self.japanese) or several_parties(self.foreign)
+
+    def foreign_in(self, countries: Sequence[str]) -> str:
+        """The foreign side, only its places in ``countries`` when it lists places of
+        several countries (each country written before its places); else as written."""
+        groups: list[list[str]] = []
+        for piece in self.foreign.split():
+            if countries_in(piece) or not groups:
+                groups.append([])
+            groups[-1].append(piece)
+        kept = [g for g in groups if set(countries_in(g[0])) & set(countries)]
+        return " ".join(" ".join(g) for g in kept) if 0 < len(kept) < len(groups) else self.foreign
 
     @property
     def year(self) -> int | None:
