@@ -148,3 +148,44 @@ def test_a_list_question_is_answered_with_every_card_cited(answerer: Answerer) -
 def test_a_question_about_one_agreement_is_not_a_list(answerer: Answerer) -> None:
     answer = answerer.answer("静岡県と浙江省の教育交流の覚書の担当部署の電話番号は？")
     assert answer.count is None
+
+
+def test_a_prefecture_with_a_region_word_takes_in_every_municipality_in_it(
+    answerer: Answerer,
+) -> None:
+    """Every prefecture on a card: its own agreements and all of its municipalities'
+    (those of several prefectures too), whichever region word says so."""
+    rows = answerer.agreements.rows
+    for pref in sorted({p for r in rows for p in r.prefectures}):
+        expected = {r.chunk_id for r in rows if pref in r.prefectures}
+        inside = f"{pref[-1]}内"  # 県内, 道内, 都内, 府内
+        for question in (
+            f"{pref}および{inside}の市町村が結んだ提携をすべて挙げて",
+            f"{pref}（{inside}の市町村を含む）の提携は何件？",
+        ):
+            selected = answerer.agreements.select(answerer.analyze(question)).rows
+            assert {r.chunk_id for r in selected} == expected, question
+
+
+def test_multi_party_agreements_agree_with_the_summary_table(answerer: Answerer) -> None:
+    """複数の自治体との提携 per field as the summary table counts them (a card filed
+    under two fields counts in both): ① 2, ② 3, ③ 4, ⑤ 1, ⑥ 3, ⑦ 6, ⑨ 2. The table's
+    ⑧ says 2, but only one ⑧ card names more than one body on either side."""
+    counts: dict[str, int] = {}
+    for r in answerer.agreements.rows:
+        if r.several:
+            for f in r.fields:
+                counts[f[0]] = counts.get(f[0], 0) + 1
+    assert counts == {"①": 2, "②": 3, "③": 4, "⑤": 1, "⑥": 3, "⑦": 6, "⑧": 1, "⑨": 2}
+    q = answerer.analyze("複数の自治体との提携をすべて挙げて")
+    assert len(answerer.agreements.select(q).rows) == sum(
+        r.several for r in answerer.agreements.rows
+    )
+
+
+def test_a_country_by_its_english_abbreviation(answerer: Answerer) -> None:
+    rows = answerer.agreements.rows
+    expected = {r.chunk_id for r in rows if "アメリカ合衆国" in r.countries}
+    q = answerer.analyze("List every agreement made with a US state or city.")
+    assert {r.chunk_id for r in answerer.agreements.select(q).rows} == expected
+    assert len(expected) == 11

@@ -347,14 +347,15 @@ def listing_text(q: Question, selection: Selection) -> str:
     words = LEXICON.listing[q.lang]
     if not selection.rows:
         return words["none"].format(conditions=selection.constraints.describe())
-    side = selection.constraints.side
-    items = words["separator"].join(_item_text(r, side) for r in selection.rows)
+    side, countries = selection.constraints.side, selection.constraints.countries
+    items = words["separator"].join(_item_text(r, side, countries) for r in selection.rows)
     return words["some"].format(n=len(selection.rows), items=items)
 
 
-def _item_text(row: Agreement, side: str | None) -> str:
-    """One agreement as an item of a list: the side asked for first, then the other, its date."""
-    first, second = row.japanese, row.foreign
+def _item_text(row: Agreement, side: str | None, countries: tuple[str, ...] = ()) -> str:
+    """One agreement as an item of a list: the side asked for first, then the other (of a
+    partner in several countries, its places in those asked for), its date."""
+    first, second = row.japanese, row.foreign_in(countries) if countries else row.foreign
     if side == "foreign":
         first, second = second, first
     date = f"（{row.date_text}）" if row.date_text else ""

@@ -9,6 +9,7 @@ import unicodedata
 from qa.corpus.textclean import fold_digits
 from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
+from qa.language.places import PLACE_SUFFIXES
 
 __all__ = [
     "COUNTRIES",
@@ -17,6 +18,7 @@ __all__ = [
     "countries_in",
     "parse_date",
     "prefectures_in",
+    "several_parties",
 ]
 
 FIELD_NAMES = {
@@ -148,3 +150,24 @@ def prefectures_in(text: str) -> tuple[str, ...]:
     """
     hits = sorted((text.find(p), p) for p in PREFECTURES if p in text)
     return tuple(p for _, p in hits)
+
+
+#: A place name ending in a suffix, then ・ and another such name (市・市): two bodies.
+_JOINED_PLACES = re.compile(rf"[^\s・、]{{2,}}[{PLACE_SUFFIXES}]・[^\s・、]+[{PLACE_SUFFIXES}]")
+
+
+def several_parties(side: str) -> bool:
+    """One side of a card names several bodies (the survey's 複数の自治体との提携):
+    names listed with 、, several countries each with its place, or two places joined
+    by ・ (``ポートスティーブンス市・ニューカッスル市``; not ``バーチ・キシュクン県``).
+
+    Example:
+        >>> several_parties("カナダ ブリティッシュコロンビア州")
+        False
+        >>> several_parties("大韓民国慶尚北道浦項市 中華人民共和国吉林省琿春市")
+        True
+    """
+    text = unicodedata.normalize("NFKC", side)
+    if "、" in text or _JOINED_PLACES.search(text):
+        return True
+    return sum(1 for piece in text.split() if countries_in(piece)) > 1

@@ -38,9 +38,13 @@ class Lexicon:
         offices: ``suffixes`` that end an office's name, ``parts`` that end each part
             of a compound one, and ``generic`` words that make such a word no name (担当課).
         aggregate: Cue words of questions over many agreements: ``all``, ``count``,
-            ``agreement``, ``within`` (a prefecture as a region), ``after``, ``before``,
-            ``decade``.
-        countries: Language → official country name → the other names for it.
+            ``agreement``, ``within`` (a prefecture as a region, right after it),
+            ``region`` (anywhere), ``one_to_one``, ``several``, ``inclusive``,
+            ``after``, ``before``, ``decade``.
+        countries: Language → official country name → the other names for it
+            (``en_cased``: abbreviations matched as written, "US").
+        demonym_endings: (name ending, adjective ending) pairs that make the English
+            adjective of a country's name (Mexico → Mexican).
         place_words: English word after a place name → the suffixes it means (city → 市).
         sound_folds: Ordered (from, to) pairs that fold a romanised name into its
             sound skeleton (``sounds.skeleton``).
@@ -72,6 +76,7 @@ class Lexicon:
     offices: dict[str, tuple[str, ...]]
     aggregate: dict[str, tuple[str, ...]]
     countries: dict[str, dict[str, tuple[str, ...]]]
+    demonym_endings: tuple[tuple[str, str], ...]
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
     zh_words: tuple[str, ...]
@@ -110,6 +115,7 @@ def load() -> Lexicon:
         offices=_words(data["offices"]),
         aggregate=_words(data["aggregate"]),
         countries={lang: _words(t) for lang, t in data["countries"].items()},
+        demonym_endings=tuple((a, b) for a, b in data["demonyms"]["endings"]),
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
         zh_words=tuple(data["scripts"]["zh_words"]),

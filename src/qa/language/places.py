@@ -21,6 +21,7 @@ __all__ = [
     "TEXT_PLACE_SUFFIXES",
     "TOKEN_PLACE_SUFFIXES",
     "alternation",
+    "fold_variants",
     "place_stem",
 ]
 
@@ -46,3 +47,12 @@ def place_stem(name: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
+
+
+_VARIANTS = str.maketrans({pair[0]: pair[1] for pair in LEXICON.places["variants"]})
+
+
+def fold_variants(name: str) -> str:
+    """``name`` with the characters place names write for one another folded
+    (lexicon ``[places] variants``): ``済洲`` and ``済州`` compare alike."""
+    return name.translate(_VARIANTS)

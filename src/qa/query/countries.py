@@ -18,7 +18,7 @@ from typing import Any
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import inside_katakana, latin_key
 
-__all__ = ["countries_named"]
+__all__ = ["countries_named", "strip_countries"]
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
@@ -32,13 +32,34 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
             start = probe.find(f" {key} ")
             if start >= 0:
                 hits.append((start, start + len(key) + 1, country))
+        # Abbreviations as written ("US"): their places in the text, not the probe's,
+        # so they only add countries and never hide a longer name.
+        cased = [c for word, c in _world()["cased"] if word.search(text)]
+        return tuple(dict.fromkeys((*_kept(hits), *cased)))
     else:
         world = _world()
         for m in world["pattern"].finditer(text):
             if not inside_katakana(text, m.start(), m.end()):
                 hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
+    return tuple(dict.fromkeys(_kept(hits)))
+
+
+def _kept(hits: list[tuple[int, int, str]]) -> list[str]:
+    """The countries of ``hits`` (start, end, country) not inside a longer hit, in order."""
     kept = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
-    return tuple(dict.fromkeys(c for _, _, c in sorted(kept)))
+    return [c for _, _, c in sorted(kept)]
+
+
+def _demonyms(name: str) -> list[str]:
+    """English adjectives a one-word country name may have (Mexico → mexican, mexicoian…),
+    by the lexicon's endings; only ever looked for as whole words."""
+    if " " in name:
+        return []
+    return [
+        name[: len(name) - len(end)] + adjective
+        for end, adjective in LEXICON.demonym_endings
+        if name.endswith(end)
+    ]
 
 
 #: The country of every Japanese municipality: never the foreign side's.
@@ -47,9 +68,10 @@ _HOME = "JP"
 
 @functools.cache
 def _world() -> dict[str, Any]:
-    """Country names → the name to constrain by: ``en`` (Latin keys) and ``cjk``
-    (Japanese and simplified Chinese spellings), and ``pattern``, the ``cjk``
-    names longest first (印度尼西亚 before 印度)."""
+    """Country names → the name to constrain by: ``en`` (Latin keys, adjectives too),
+    ``cjk`` (Japanese and simplified Chinese spellings), ``pattern``, the ``cjk``
+    names longest first (印度尼西亚 before 印度), and ``cased``, abbreviations
+    matched as written (US)."""
     import gettext
 
     import pycountry
@@ -72,6 +94,8 @@ def _world() -> dict[str, Any]:
             name = getattr(country, attr, None)
             if name and "," not in name:
                 en.setdefault(latin_key(name), official)
+                for adjective in _demonyms(name.lower()):
+                    en.setdefault(latin_key(adjective), official)
         for word in (ja, books["zh_CN"].gettext(country.name)):
             if len(word) >= 2 and "," not in word:
                 cjk.setdefault(word, official)
@@ -81,4 +105,20 @@ def _world() -> dict[str, Any]:
         for official, words in LEXICON.countries[lang].items():
             cjk.update({w: official for w in (official, *words)})
     pattern = re.compile("|".join(map(re.escape, sorted(cjk, key=len, reverse=True))))
-    return {"en": en, "cjk": cjk, "pattern": pattern}
+    cased = [
+        (re.compile(rf"(?<![A-Za-z.]){re.escape(w)}(?![A-Za-z])"), official)
+        for official, words in LEXICON.countries["en_cased"].items()
+        for w in words
+    ]
+    return {"en": en, "cjk": cjk, "pattern": pattern, "cased": cased}
+
+
+def strip_countries(text: str) -> str:
+    """``text`` without the country names it writes in Japanese or Chinese
+    (``中国四川省`` → ``四川省``); a name inside katakana is kept."""
+    world = _world()
+
+    def drop(m: re.Match[str]) -> str:
+        return m.group(0) if inside_katakana(text, m.start(), m.end()) else ""
+
+    return world["pattern"].sub(drop, text)

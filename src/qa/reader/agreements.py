@@ -30,14 +30,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qa.corpus.schema import Card, Chunk
-from qa.corpus.survey_terms import FIELD_NAMES, PREFECTURES, prefectures_in
+from qa.corpus.survey_terms import (
+    FIELD_NAMES,
+    PREFECTURES,
+    countries_in,
+    prefectures_in,
+    several_parties,
+)
 from qa.index.tokenize import unidic_tagger
-from qa.language.eras import ERAS, era_span
-from qa.language.lexicon import LEXICON
-from qa.language.places import PLACE_SUFFIXES
+from qa.language.places import PLACE_SUFFIXES, fold_variants
 from qa.language.scripts import HAN_CHARS
-from qa.query.countries import countries_named
-from qa.query.question import NAME_SEPARATORS, Question, name_components, year_mentions
+from qa.query.countries import countries_named, strip_countries
+from qa.query.question import NAME_SEPARATORS, Question, name_components
+from qa.reader.agreement_cues import cue_count, parties_asked, within_asked, year_range
 
 __all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count"]
 
@@ -45,8 +50,6 @@ __all__ = ["Agreement", "AgreementTable", "Constraints", "Selection", "cue_count
 _PLACE_RUN = re.compile(
     rf"(?<![{HAN_CHARS}])[{HAN_CHARS}]{{1,5}}[{PLACE_SUFFIXES}](?![{HAN_CHARS}])"
 )
-#: How far (characters) a range word may stand from the year it bounds, per language.
-_NEAR = {"en": 12, "ja": 4, "zh": 4}
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,22 @@ class Agreement:
             chunk_id, card.title, card.japanese, card.prefectures, card.foreign,
             card.countries, card.fields, card.date_text, card.date_iso,
         )  # fmt: skip
+
+    @property
+    def several(self) -> bool:
+        """Among several bodies (the survey's 複数の自治体との提携), not one-to-one."""
+        return several_parties(self.japanese) or several_parties(self.foreign)
+
+    def foreign_in(self, countries: Sequence[str]) -> str:
+        """The foreign side, only its places in ``countries`` when it lists places of
+        several countries (each country written before its places); else as written."""
+        groups: list[list[str]] = []
+        for piece in self.foreign.split():
+            if countries_in(piece) or not groups:
+                groups.append([])
+            groups[-1].append(piece)
+        kept = [g for g in groups if set(countries_in(g[0])) & set(countries)]
+        return " ".join(" ".join(g) for g in kept) if 0 < len(kept) < len(groups) else self.foreign
 
     @property
     def year(self) -> int | None:
@@ -125,6 +144,8 @@ class Constraints:
         years: An inclusive range of agreement years.
         within: Places are regions: their municipalities count too.
         side: The side asked for (``japanese``, ``foreign``) or ``None`` for pairs.
+        parties: ``one`` for one-to-one agreements only, ``several`` for those among
+            several bodies only, ``None`` for both.
         unknown: Place names the question writes that no card has (横浜市 when
             the survey lists no agreement of it): nothing matches them.
     """
@@ -136,6 +157,7 @@ class Constraints:
     years: tuple[int, int] | None = None
     within: bool = False
     side: str | None = None
+    parties: str | None = None
     unknown: tuple[str, ...] = ()
 
     @property
@@ -143,7 +165,7 @@ class Constraints:
         """How many constraints there are."""
         return (
             len(self.japanese) + len(self.foreign) + bool(self.countries) + bool(self.fields)
-            + (self.years is not None) + len(self.unknown)
+            + (self.years is not None) + (self.parties is not None) + len(self.unknown)
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -161,6 +183,8 @@ class Constraints:
             return False
         if self.countries and not set(self.countries) & set(row.countries):
             return False
+        if self.parties is not None and row.several != (self.parties == "several"):
+            return False
         if self.fields and not any(f.startswith(m) for f in row.fields for m in self.fields):
             return False
         if self.years is not None and (row.year is None or not _between(row.year, self.years)):
@@ -175,6 +199,7 @@ def _between(year: int, bounds: tuple[int, int]) -> bool:
 
 
 def _names(side: str, place: str, region: bool, regions: tuple[str, ...]) -> bool:
+    side, place = fold_variants(side), fold_variants(place)
     if place in _entities(side, regions):
         return True
     return region and (place in _components(side) or place in regions)
@@ -219,6 +244,13 @@ class AgreementTable:
         self._japanese = set().union(*(name_components(r.japanese) for r in self.rows))
         self._japanese |= {p for r in self.rows for p in r.prefectures}
         self._foreign = set().union(*(name_components(r.foreign) for r in self.rows))
+        #: Every single name either side writes (a side may list several).
+        self._parts = frozenset(
+            p
+            for r in self.rows
+            for side in (r.japanese, r.foreign)
+            for p in NAME_SEPARATORS.split(side)
+        )
         years = [r.year for r in self.rows if r.year is not None]
         self.years = (min(years), max(years)) if years else None
 
@@ -228,19 +260,8 @@ class AgreementTable:
 
     def constraints(self, q: Question) -> tuple[Constraints, int]:
         """The question's constraints, and how many of its places are on no side."""
-        japanese: list[str] = []
-        foreign: list[str] = []
-        unplaced = 0
         named = (*q.places, *(p for p in prefectures_in(q.text) if p not in q.places))
-        for place in named:
-            if countries_named(place, "ja"):
-                continue  # ハンガリー: a country, constrained as one
-            if place in self._japanese or place in PREFECTURES:
-                japanese.append(place)
-            elif place in self._foreign:
-                foreign.append(place)
-            else:
-                unplaced += 1
+        japanese, foreign, unplaced = self._placed(named)
         # A katakana name no card has, as written or by sound (ボストン), is unknown too.
         unknown = (*self._unknown(q), *q.unheard)
         unplaced += len(unknown)
@@ -252,12 +273,43 @@ class AgreementTable:
             foreign=tuple(foreign),
             countries=q.countries,
             fields=q.topics,
-            years=_year_range(q.text, q.lang),
-            within=_within(q, (*japanese, *foreign)),
+            years=year_range(q.text, q.lang),
+            within=within_asked(q, (*japanese, *foreign)),
             side=side,
+            parties=parties_asked(q.text),
             unknown=unknown,
         )
         return constraints, unplaced
+
+    def _placed(self, named: Iterable[str]) -> tuple[list[str], list[str], int]:
+        """Named places on the Japanese side, on the foreign side, and how many on neither.
+
+        A country is constrained as one (ハンガリー), and a place written after its
+        country (中国四川省) is the place; a region written with a place inside it
+        (瀋陽市（遼寧省）, 吉林省の琿春市) only says which place that is.
+        """
+        japanese: list[str] = []
+        foreign: list[str] = []
+        unplaced = 0
+        for place in named:
+            if countries_named(place, "ja"):
+                place = strip_countries(place)
+                if len(place) < 2:
+                    continue
+            if place in self._japanese or place in PREFECTURES:
+                japanese.append(place)
+            elif place in self._foreign:
+                foreign.append(place)
+            else:
+                unplaced += 1
+        return self._bodies(japanese), self._bodies(foreign), unplaced
+
+    def _bodies(self, places: list[str]) -> list[str]:
+        """``places`` without those a card writes before another of them in one name."""
+        return [
+            a for a in places
+            if not any(b != a and _before(a, b, part) for b in places for part in self._parts)
+        ]  # fmt: skip
 
     def _unknown(self, q: Question) -> tuple[str, ...]:
         """Place names written in kanji (a proper noun, then 市, 県…: 横浜市) that no
@@ -291,75 +343,12 @@ class AgreementTable:
         return Selection(constraints, tuple(chosen), unplaced, self.years)
 
 
+def _before(region: str, place: str, name: str) -> bool:
+    """``name`` writes ``region`` and, after it, ``place`` (遼寧省 … 瀋陽市)."""
+    at = name.find(region)
+    return at >= 0 and place in name[at + len(region) :]
+
+
 def _proper_noun(text: str) -> bool:
     """``text`` holds a proper noun (unidic: 横浜 in 横浜市, not 見本 in 見本市)."""
     return any(w.feature.pos2 == "固有名詞" for w in unidic_tagger()(text))
-
-
-def _within(q: Question, places: Sequence[str]) -> bool:
-    """A place is named as a region: a ``within`` word right after it (新潟県内,
-    新潟県の市町村), or anywhere in an English question ("cities in Niigata")."""
-    if q.lang == "en":
-        return cue_count(q.text, "within") > 0
-    cues = LEXICON.aggregate["within"]
-    for place in places:
-        for m in re.finditer(re.escape(place), q.lexical):
-            if q.lexical.startswith(cues, m.end()):
-                return True
-    return False
-
-
-def cue_count(text: str, cue: str) -> int:
-    """How many of the ``[aggregate]`` cue words of kind ``cue`` ``text`` holds."""
-    probe = f" {text.lower()} "
-    return sum(1 for w in LEXICON.aggregate[cue] if _word(probe, w.lower()))
-
-
-def _word(probe: str, word: str) -> bool:
-    if word.strip().isascii():
-        return re.search(rf"(?<![a-z]){re.escape(word)}", probe) is not None
-    return word in probe
-
-
-def _year_range(text: str, lang: str) -> tuple[int, int] | None:
-    """The range of years a question bounds agreements by (inclusive), or ``None``.
-
-    A year alone is itself, two years alone a range; a year with an ``after``
-    or ``before`` word beside it (after it in Japanese and Chinese, before it
-    in English) is a bound; a year with a ``decade`` word is its decade.
-    """
-    mentions = year_mentions(text, lang)
-    if not mentions:
-        return _era_range(text)
-    lo, hi, bounded = 0, 9999, False
-    for year, start, end in mentions:
-        if lang == "en":
-            beside = text[max(0, start - _NEAR[lang]) : start].lower()
-        else:
-            beside = text[end : end + _NEAR[lang]].lower()
-        if any(text[end - 1 :].startswith(w) or text[end:].startswith(w) for w in _cues("decade")):
-            lo, hi, bounded = max(lo, year - year % 10), min(hi, year - year % 10 + 9), True
-        elif any(w in beside for w in _cues("after_strict")):
-            lo, bounded = max(lo, year + 1), True
-        elif any(w in beside for w in _cues("after")):
-            lo, bounded = max(lo, year), True
-        elif any(w in beside for w in _cues("before_strict")):
-            hi, bounded = min(hi, year - 1), True
-        elif any(w in beside for w in _cues("before")):
-            hi, bounded = min(hi, year), True
-    if bounded:
-        return lo, hi
-    years = [y for y, _, _ in mentions]
-    return (min(years), max(years)) if len(set(years)) <= 2 else None
-
-
-def _era_range(text: str) -> tuple[int, int] | None:
-    """The years of an era named without a year (昭和の時代 → 1926–1988)."""
-    for era in ERAS:
-        if re.search(rf"{era}(?![\d元])", text):
-            return era_span(era)
-    return None
-
-
-def _cues(kind: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in LEXICON.aggregate[kind])

@@ -1,0 +1,176 @@
+"""What a question over many agreements asks, besides its places: region words, the
+survey's one-to-one and multi-party agreements, and countries by abbreviation,
+adjective or written before a place. Hand-written inputs, hand-worked expectations.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.answerer import listing_text
+from qa.corpus.survey_terms import several_parties
+from qa.query.countries import countries_named, strip_countries
+from qa.query.question import analyze, name_components
+from qa.reader.agreement_cues import parties_asked, within_asked
+from qa.reader.agreements import Agreement, AgreementTable
+
+
+def _row(cid: str, japanese: str, pref: str, foreign: str, country: str) -> Agreement:
+    return Agreement(
+        cid, f"{cid}の協定", japanese, (pref,), foreign, (country,), ("②文化交流",),
+        "", None,
+    )  # fmt: skip
+
+
+#: Five agreements: k3 names its city without the province k2 is with; k4 is
+#: among several bodies (two Japanese municipalities); k5 lists two countries.
+ROWS = [
+    _row("k1", "長野県松本市", "長野県", "中華人民共和国四川省成都市", "中華人民共和国"),
+    _row("k2", "長野県", "長野県", "中華人民共和国四川省", "中華人民共和国"),
+    _row("k3", "長野県上田市", "長野県", "中華人民共和国成都市", "中華人民共和国"),
+    _row("k4", "長野県松本市、長野県上田市", "長野県", "大韓民国江原道春川市", "大韓民国"),
+    _row("k5", "岐阜県高山市", "岐阜県", "大韓民国江原道春川市 台湾雲林県", "大韓民国"),
+]
+
+
+@pytest.fixture(scope="module")
+def table() -> AgreementTable:
+    return AgreementTable(ROWS)
+
+
+def _select(table: AgreementTable, question: str) -> list[str]:
+    names: set[str] = set()
+    for r in table.rows:
+        names |= name_components(r.japanese) | name_components(r.foreign)
+    return sorted(r.chunk_id for r in table.select(analyze(question, names)).rows)
+
+
+@pytest.mark.parametrize(
+    ("side", "several"),
+    [
+        ("カナダ ブリティッシュコロンビア州", False),  # a country, then its province
+        ("ハンガリー共和国バーチ・キシュクン県ケチケメート市", False),  # ・ inside a name
+        ("フランス共和国イル・ド・フランス州オー・ド・セーヌ県", False),
+        ("大韓民国慶尚北道浦項市 中華人民共和国吉林省琿春市", True),  # two countries
+        ("オーストラリア連邦ニューサウスウェールズ州A市・B市", True),  # 市・市
+        ("福岡県、佐賀県", True),
+    ],
+)
+def test_a_side_names_several_bodies(side: str, several: bool) -> None:
+    assert several_parties(side) is several
+
+
+@pytest.mark.parametrize(
+    ("question", "parties"),
+    [
+        ("1対1の提携は何件？", "one"),
+        ("１対１の提携は何件？", "one"),  # full-width digits
+        ("How many one-to-one agreements are there?", "one"),
+        ("一对一的合作有多少件？", "one"),
+        ("複数の自治体との提携は何件？", "several"),
+        ("複数の自治体との提携も含めて、すべて挙げて", None),  # included, not asked alone
+        ("静岡県の提携は何件？", None),
+    ],
+)
+def test_one_to_one_or_several_bodies(question: str, parties: str | None) -> None:
+    assert parties_asked(question) == parties
+
+
+def test_parties_select_one_to_one_or_multi_party_rows(table: AgreementTable) -> None:
+    assert _select(table, "春川市と1対1で提携している日本の自治体は？") == []
+    assert _select(table, "春川市と提携している日本の自治体は？") == ["k4", "k5"]
+    assert _select(table, "長野県内の自治体の1対1の提携をすべて挙げて") == ["k1", "k2", "k3"]
+    assert _select(table, "長野県内の自治体の、複数の自治体との提携は？") == ["k4"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "長野県および県内の市町村が結んだ提携をすべて挙げて",
+        "長野県（県内の市町村を含む）の提携をすべて挙げて",
+        "长野县及县内市町村签订的协议有哪些？",
+    ],
+)
+def test_region_words_anywhere_take_in_the_municipalities(
+    table: AgreementTable, question: str
+) -> None:
+    assert _select(table, question) == ["k1", "k2", "k3", "k4"]
+
+
+@pytest.mark.parametrize(
+    ("question", "within"),
+    [
+        ("Which agreements do the prefecture and municipalities in it have?", True),
+        ("List the agreements of the province, including cities in it.", True),
+        ("Which agreements does the prefecture have?", False),
+    ],
+)
+def test_english_region_words(question: str, within: bool) -> None:
+    assert within_asked(analyze(question), ()) is within
+
+
+def test_a_prefecture_alone_is_itself(table: AgreementTable) -> None:
+    assert _select(table, "長野県が結んだ提携をすべて挙げて") == ["k2"]
+
+
+def test_a_foreign_region_takes_in_its_cities_on_the_foreign_side(table: AgreementTable) -> None:
+    assert _select(table, "四川省（省内の市を含む）と提携している日本の自治体は？") == ["k1", "k2"]
+    assert _select(table, "四川省と提携している日本の自治体は？") == ["k2"]
+
+
+def test_a_place_written_after_its_country_is_the_place(table: AgreementTable) -> None:
+    # Not every Chinese partner (k1, k2, k3): the province itself.
+    assert _select(table, "中国四川省と提携している日本の自治体は？") == ["k2"]
+    assert _select(table, "哪些日本地方政府与中国四川省签订了协议？") == ["k2"]
+
+
+def test_a_region_written_with_its_place_only_says_which_place(table: AgreementTable) -> None:
+    # k3 writes 成都市 without 四川省: the province in brackets names no second partner.
+    assert _select(table, "成都市（四川省）と提携している日本の自治体は？") == ["k1", "k3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("Which Japanese municipalities have agreements with US states?", ("アメリカ合衆国",)),
+        ("agreements with U.S. cities", ("アメリカ合衆国",)),
+        ("Let us know which cities", ()),  # the word "us" is no country
+        ("Which cities have Mexican partners?", ("メキシコ",)),
+        ("Bhutanese partners", ("ブータン王国",)),
+        ("Korean and Chinese partners", ("大韓民国", "中華人民共和国")),
+    ],
+)
+def test_english_abbreviations_and_adjectives_name_countries(
+    text: str, countries: tuple[str, ...]
+) -> None:
+    assert countries_named(text, "en") == countries
+
+
+def test_a_country_written_before_a_place_is_stripped() -> None:
+    assert strip_countries("中国四川省") == "四川省"
+    assert strip_countries("大韓民国済州特別自治道") == "済州特別自治道"
+    assert strip_countries("韩国济州") == "济州"
+
+
+def test_a_variant_character_in_a_card_still_names_the_place() -> None:
+    # The second card writes 済洲 for 済州 (lexicon [places] variants).
+    rows = [
+        _row("v1", "青森県", "青森県", "大韓民国済州特別自治道", "大韓民国"),
+        _row("v2", "長崎県", "長崎県", "大韓民国釜山広域市、済洲特別自治道", "大韓民国"),
+    ]
+    assert _select(AgreementTable(rows), "済州特別自治道と提携している日本の自治体は？") == [
+        "v1",
+        "v2",
+    ]
+
+
+def test_a_partner_in_several_countries_is_listed_by_the_country_asked() -> None:
+    row = _row(
+        "m1", "岐阜県高山市", "岐阜県", "英国A市 大韓民国江原道春川市 台湾雲林県", "大韓民国"
+    )
+    assert row.foreign_in(("大韓民国",)) == "大韓民国江原道春川市"
+    assert row.foreign_in(("大韓民国", "台湾")) == "大韓民国江原道春川市 台湾雲林県"
+    assert row.foreign_in(("カナダ",)) == row.foreign  # none of them: as written
+    table = AgreementTable([row])
+    q = analyze("韓国の自治体と提携している日本の自治体は？", name_components(row.foreign))
+    assert listing_text(q, table.select(q)).endswith("：岐阜県高山市－大韓民国江原道春川市")
