@@ -214,7 +214,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--train", type=Path, default=Path("eval/train.jsonl"))
     parser.add_argument("--out", type=Path, default=default_weights_path())
-    parser.add_argument("--l2", type=float, nargs="+", default=[0.3, 1.0, 3.0])
+    parser.add_argument("--l2", type=float, nargs="+", default=[0.1, 0.3, 1.0])
     parser.add_argument("--folds", type=int, default=5)
     return parser.parse_args(argv)
 
