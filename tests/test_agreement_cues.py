@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from agreement_support import selected
 from qa.answer.answerer import listing_text
 from qa.corpus.survey_terms import several_parties
 from qa.query.countries import countries_named, strip_countries
@@ -39,10 +40,7 @@ def table() -> AgreementTable:
 
 
 def _select(table: AgreementTable, question: str) -> list[str]:
-    names: set[str] = set()
-    for r in table.rows:
-        names |= name_components(r.japanese) | name_components(r.foreign)
-    return sorted(r.chunk_id for r in table.select(analyze(question, names)).rows)
+    return sorted(selected(table, question))
 
 
 @pytest.mark.parametrize(

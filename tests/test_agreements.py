@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from agreement_support import selected
 from qa.answer.answerer import Answerer, listing_text
 from qa.query.question import analyze, name_components
 from qa.reader.agreements import Agreement, AgreementTable
@@ -44,10 +45,7 @@ def table() -> AgreementTable:
 
 
 def _select(table: AgreementTable, question: str) -> list[str]:
-    names: set[str] = set()
-    for r in table.rows:
-        names |= name_components(r.japanese) | name_components(r.foreign)
-    return [r.chunk_id for r in table.select(analyze(question, names)).rows]
+    return selected(table, question)
 
 
 def test_a_country_selects_its_agreements_by_date(table: AgreementTable) -> None:
@@ -163,8 +161,8 @@ def test_a_prefecture_with_a_region_word_takes_in_every_municipality_in_it(
             f"{pref}および{inside}の市町村が結んだ提携をすべて挙げて",
             f"{pref}（{inside}の市町村を含む）の提携は何件？",
         ):
-            selected = answerer.agreements.select(answerer.analyze(question)).rows
-            assert {r.chunk_id for r in selected} == expected, question
+            rows = answerer.agreements.select(answerer.analyze(question)).rows
+            assert {r.chunk_id for r in rows} == expected, question
 
 
 def test_multi_party_agreements_agree_with_the_summary_table(answerer: Answerer) -> None:
