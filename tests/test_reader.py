@@ -214,3 +214,34 @@ def test_an_office_asked_with_its_place_is_looked_for_without_it() -> None:
     # An office word ends its word: 課題 names no office.
     assert offices_named("現在課題とされているのは何ですか") == []
     assert offices_named("国際課の電話番号") == ["国際課"]
+
+
+def test_a_contact_line_gets_the_match_of_the_passage_that_names_its_office() -> None:
+    programme = _section(
+        "研修制度\n\n職員の派遣を希望する場合は、人事課まで御連絡ください。", "t#sec-p"
+    )
+    contacts = _section("連絡先\n\n● 広報課\t03-1111-2222\n● 人事課\t03-3333-4444", "t#sec-c")
+    reader = Reader([programme, contacts], model=ReaderModel({"unit": {}, "span": {}}))
+    v = reader.view(analyze("職員を派遣したい。担当課の電話番号は？"))
+    units, feats = reader.unit_candidates(v, [(programme, 1), (contacts, 2)])
+    by_text = {u.text: f for u, f in zip(units, feats, strict=True)}
+    sentence = by_text["職員の派遣を希望する場合は、人事課まで御連絡ください。"]
+    # The 人事課 line carries how well the question matches the sentence naming 人事課;
+    # the 広報課 line, named by no other unit, carries nothing.
+    assert by_text["● 人事課\t03-3333-4444"]["bridge"] == pytest.approx(sentence["ov_unit"])
+    assert sentence["ov_unit"] > 0
+    assert "bridge" not in by_text["● 広報課\t03-1111-2222"]
+
+
+def test_typed_spans_new_to_the_question_and_echoing_units_are_marked() -> None:
+    chunk = _section("交流事業\n\n毎年8月に「みなと祭り」を開催する。\n\nみなと祭りの開催")
+    reader = Reader([chunk], model=ReaderModel({"unit": {}, "span": {}}))
+    v = reader.view(analyze("みなと祭りの開催はいつ？"))
+    units, feats = reader.unit_candidates(v, [(chunk, 1)])
+    by_text = {u.text: f for u, f in zip(units, feats, strict=True)}
+    answer = by_text["毎年8月に「みなと祭り」を開催する。"]
+    # Its date is new to the question; its quoted name is the question's own words.
+    assert answer["k=date|new=date"] == 1.0
+    assert answer["k=date|has=quote"] == 1.0 and "k=date|new=quote" not in answer
+    assert by_text["みなと祭りの開催"]["unit_echo"] == 1.0
+    assert answer["unit_echo"] == 0.0
