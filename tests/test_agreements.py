@@ -187,3 +187,19 @@ def test_a_country_by_its_english_abbreviation(answerer: Answerer) -> None:
     q = answerer.analyze("List every agreement made with a US state or city.")
     assert {r.chunk_id for r in answerer.agreements.select(q).rows} == expected
     assert len(expected) == 11
+
+
+def test_the_route_tells_a_side_asked_in_words_from_one_read_off_the_place(
+    table: AgreementTable,
+) -> None:
+    from qa.reader.route import route_features
+
+    names = name_components("ベトナム社会主義共和国フエ市")
+    for question, cued in (
+        ("フエ市と提携している日本の自治体は？", 1.0),  # 日本の自治体: asked in words
+        ("フエ市の事務所の電話番号は？", 0.0),  # one place named: its other side inferred
+    ):
+        q = analyze(question, names)
+        f = route_features(q, table.select(q), None)
+        assert f["side"] == 1.0, question
+        assert f["side_cued"] == cued, question

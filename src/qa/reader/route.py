@@ -65,6 +65,8 @@ def route_features(
         "unplaced": float(selection.unplaced > 0),
         "within": float(c.within),
         "side": float(c.side is not None),
+        # Asked in words (日本の自治体, partner), not only read off the one side named.
+        "side_cued": float(q.side is not None),
     }
     top = list(hits[:_TOP])
     if top:
