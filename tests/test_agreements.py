@@ -161,8 +161,8 @@ def test_a_prefecture_with_a_region_word_takes_in_every_municipality_in_it(
             f"{pref}および{inside}の市町村が結んだ提携をすべて挙げて",
             f"{pref}（{inside}の市町村を含む）の提携は何件？",
         ):
-            rows = answerer.agreements.select(answerer.analyze(question)).rows
-            assert {r.chunk_id for r in rows} == expected, question
+            chosen = answerer.agreements.select(answerer.analyze(question)).rows
+            assert {r.chunk_id for r in chosen} == expected, question
 
 
 def test_multi_party_agreements_agree_with_the_summary_table(answerer: Answerer) -> None:
