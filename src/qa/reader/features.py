@@ -23,7 +23,7 @@ from qa.language.lexicon import LEXICON
 from qa.language.places import TOKEN_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN_CHARS
 from qa.query.question import Question
-from qa.reader.named import Named, ordinals_named
+from qa.reader.named import Named
 
 __all__ = [
     "Candidate",
@@ -133,8 +133,6 @@ class QuestionView:
         grams: Its character bigrams (with Chinese read in Japanese forms).
         weight: Bigram → IDF weight, for the question's bigrams.
         parts: Parts of a passage it asks about (背景, 成果 …, from the lexicon).
-        marks: Strings that would show one of its years (2012, 平成24).
-        ordinals: Ordinals it names, as the documents write them (第3回, 第3期).
         unknown: Place-like words it names that no document holds.
         named: What it names that an answering passage must hold: the corpus place
             names found in it, offices it names (…推進室), ordinals and years.
@@ -144,8 +142,6 @@ class QuestionView:
     grams: set[str]
     weight: dict[str, float]
     parts: set[str]
-    marks: list[str]
-    ordinals: list[str]
     unknown: int
     named: Named = field(default_factory=Named)
 
@@ -155,7 +151,6 @@ class QuestionView:
         default = max(idf.values(), default=1.0)
         text = q.text.lower()
         parts = {p for p, words in LEXICON.parts.items() if any(w.lower() in text for w in words)}
-        ordinals = list(ordinals_named(q.text))
         unknown = sum(1 for t in q.unheard if t not in corpus)
         if q.lang == "ja":
             # Kanji ones here: a katakana one is unknown when no name sounds like it.
@@ -176,11 +171,19 @@ class QuestionView:
             grams,
             {g: idf.get(g, default) for g in grams},
             parts,
-            list(named.years),
-            ordinals,
             unknown,
             named,
         )
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Strings that would show one of its years (2012, 平成24)."""
+        return self.named.years
+
+    @property
+    def ordinals(self) -> tuple[str, ...]:
+        """Ordinals it names, as the documents write them (第3回, 第3期)."""
+        return self.named.ordinals
 
     def holds_named(self, text: str) -> bool:
         """Whether folded ``text`` holds everything the question names, and one of its years."""

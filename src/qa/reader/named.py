@@ -28,8 +28,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qa.language.eras import era_years
+from qa.language.eras import ERA_NAMES, era_years
 from qa.language.lexicon import LEXICON
+from qa.language.places import PLACE_SUFFIXES
 from qa.query.sounds import kana_reading, skeleton
 
 __all__ = ["Named", "ordinals_named"]
@@ -88,7 +89,7 @@ def _alternatives(places: Sequence[str], written: str) -> list[tuple[str, ...]]:
     suffix (光州, 広州, 杭州; 済州, 済洲)."""
     groups: list[tuple[str, ...]] = [(p,) for p in places if p in written]
     unwritten = [p for p in places if p not in written]
-    suffixes = set("".join(LEXICON.places["suffixes"]))
+    suffixes = set(PLACE_SUFFIXES)
     sound = {p: skeleton(kana_reading(p)) for p in unwritten}
 
     def alike(a: str, b: str) -> bool:
@@ -108,11 +109,13 @@ class Named:
 
     Attributes:
         groups: Each a tuple of alternatives one of which must be in the passage.
+        ordinals: The ordinals among them, as the documents write them (第3回, 第3期).
         years: The question's years as the documents write them; one must be in it.
         bare_years: The same years without their era (23 for 平成23), found as 23年.
     """
 
     groups: tuple[tuple[str, ...], ...] = ()
+    ordinals: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     bare_years: re.Pattern[str] | None = None
 
@@ -129,18 +132,19 @@ class Named:
         (``written``: where a place counts as written rather than matched by sound)."""
         groups = _alternatives(places, written or text)
         groups += [(part,) for office in offices for part in _office_parts(office)]
-        groups += [(o,) for o in ordinals_named(text)]
+        ordinals = ordinals_named(text)
+        groups += [(o,) for o in ordinals]
         marks: list[str] = []
         bare: list[str] = []
         for year in years:
             eras = era_years(year)
             marks += [str(year), *eras]
-            bare += [e.lstrip("".join(LEXICON.eras)) for e in eras]
+            bare += [re.sub(ERA_NAMES, "", e) for e in eras]
         pattern = None
         if bare:
             numbers = "|".join(sorted({b for b in bare if b.isdigit()}, key=len, reverse=True))
             pattern = re.compile(rf"(?<![0-9])(?:{numbers})年") if numbers else None
-        return cls(tuple(dict.fromkeys(groups)), tuple(marks), pattern)
+        return cls(tuple(dict.fromkeys(groups)), ordinals, tuple(marks), pattern)
 
     @property
     def names(self) -> tuple[str, ...]:
