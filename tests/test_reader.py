@@ -216,6 +216,28 @@ def test_an_office_asked_with_its_place_is_looked_for_without_it() -> None:
     assert offices_named("国際課の電話番号") == ["国際課"]
 
 
+def test_an_office_named_in_english_or_chinese_must_be_held_like_a_japanese_one() -> None:
+    from qa.corpus.textclean import fold_nfkc
+    from qa.query.names import NameIndex
+
+    places = ["甲府市", "甲府", "天津市", "天津"]
+    index = NameIndex.build(places)
+    tianjin_card = fold_nfkc("連絡先 クレア 天津 事務所 電話 022-1234")
+    for question in ("What is the phone number of the Tianjin office?", "天津事务所的电话是多少？"):
+        q = analyze(question, places, index)
+        assert q.offices == ("天津事務所",), question
+        v = QuestionView.of(q, {}, "")
+        assert v.holds_named(tianjin_card)
+        assert not v.holds_named(fold_nfkc("天津市 甲府市 教育交流 電話 022-9999"))
+    # An office in a country the corpus lacks is held by no passage; an office's own
+    # name (not a place) names no office.
+    q = analyze("What is the phone number of CLAIR's Singapore office?", places, index)
+    assert q.offices == ("Singapore office",)
+    assert not QuestionView.of(q, {}, "").holds_named(tianjin_card)
+    assert analyze("Fax of the Regional Partnership Office?", places, index).offices == ()
+    assert analyze("天津市の電話番号は？", places, index).offices == ()
+
+
 def test_a_contact_line_gets_the_match_of_the_passage_that_names_its_office() -> None:
     programme = _section(
         "研修制度\n\n職員の派遣を希望する場合は、人事課まで御連絡ください。", "t#sec-p"

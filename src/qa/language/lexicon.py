@@ -46,6 +46,8 @@ class Lexicon:
         demonym_endings: (name ending, adjective ending) pairs that make the English
             adjective of a country's name (Mexico → Mexican).
         place_words: English word after a place name → the suffixes it means (city → 市).
+        office_words: English word after a place name that names an office there → the
+            suffix the documents write for it (office → 事務所).
         sound_folds: Ordered (from, to) pairs that fold a romanised name into its
             sound skeleton (``sounds.skeleton``).
         korean: Country names whose places get a Korean reading.
@@ -79,6 +81,7 @@ class Lexicon:
     demonym_endings: tuple[tuple[str, str], ...]
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
+    office_words: dict[str, tuple[str, ...]]
     zh_words: tuple[str, ...]
     sound_folds: tuple[tuple[str, str], ...]
     korean: tuple[str, ...]
@@ -118,6 +121,7 @@ def load() -> Lexicon:
         demonym_endings=tuple((a, b) for a, b in data["demonyms"]["endings"]),
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
+        office_words=_words(data["office_words"]),
         zh_words=tuple(data["scripts"]["zh_words"]),
         sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
         korean=tuple(data["sounds"]["korean"]),

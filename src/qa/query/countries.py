@@ -18,7 +18,7 @@ from typing import Any
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import inside_katakana, latin_key
 
-__all__ = ["countries_named", "strip_countries"]
+__all__ = ["countries_named", "is_world_place", "strip_countries"]
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
@@ -42,6 +42,21 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
             if not inside_katakana(text, m.start(), m.end()):
                 hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
     return tuple(dict.fromkeys(_kept(hits)))
+
+
+@functools.lru_cache(maxsize=1024)
+def is_world_place(name: str) -> bool:
+    """Whether ``name`` is the English name of a country or of a first-level region
+    (a state, province or prefecture) in ISO 3166 (pycountry): "Singapore", "New York"."""
+    import pycountry
+
+    for table in (pycountry.countries, pycountry.subdivisions):
+        try:
+            table.lookup(name)
+        except LookupError:
+            continue
+        return True
+    return False
 
 
 def _kept(hits: list[tuple[int, int, str]]) -> list[str]:

@@ -23,7 +23,7 @@ from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.language.scripts import HAN, KANA_CHARS, inside_katakana, japanese_forms, simplified_only
-from qa.query.countries import countries_named
+from qa.query.countries import countries_named, is_world_place
 from qa.query.names import NameFinder
 
 __all__ = [
@@ -51,6 +51,12 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})年")
 #: "FY2019", "in 2019": a year in an English question.
 _EN_YEAR = re.compile(r"(?<![\d-])(?:FY\s*)?((?:19|20)\d{2})(?![\d-])", re.IGNORECASE)
 _ERA_YEAR = re.compile(rf"({ERA_NAMES})(\d{{1,2}}|元)年")
+#: Capitalised words, then an office word: "Beijing office", "New York Office".
+_EN_OFFICE = re.compile(
+    r"((?:\b[A-Z][A-Za-z-]*\s+){1,3})("
+    + "|".join(f"(?i:{re.escape(w)})" for w in LEXICON.office_words)
+    + r")\b"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ class Question:
         lexical: The text to match against the documents' words: the question,
             and for Chinese also in Japanese character forms (绵阳 → 綿陽).
         unheard: Katakana names no corpus name is, as written or by sound (ボストン).
+        offices: Offices an English or Chinese question names after a place, as the
+            documents would write them (CLAIR's Beijing office, 北京事务所: 北京事務所);
+            one after a place the corpus lacks (the New York office) as typed, which
+            no passage holds.
     """
 
     text: str
@@ -83,6 +93,7 @@ class Question:
     order: str | None = None
     lexical: str = ""
     unheard: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()
 
 
 #: Longest question read (characters); longer ones are refused, not cut.
@@ -253,4 +264,43 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,
         unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
+        offices=_offices(folded, lang, kept, name_index),
     )
+
+
+def _offices(
+    text: str, lang: str, places: Iterable[str], name_index: NameFinder | None
+) -> tuple[str, ...]:
+    """The offices an English or Chinese question names after a place (a Japanese
+    question's are read off its words by the reader)."""
+    if lang == "en":
+        return _english_offices(text, name_index)
+    if lang == "zh":
+        # No kana ends a Chinese word: an office is a place the question names right
+        # before a suffix of two characters or more (上海事务所: 上海事務所).
+        written = japanese_forms(text)
+        suffixes = [s for s in LEXICON.offices["suffixes"] if len(s) >= 2]
+        return tuple(p + s for p in places for s in suffixes if p + s in written)
+    return ()
+
+
+def _english_offices(text: str, name_index: NameFinder | None) -> tuple[str, ...]:
+    """Offices named after a place (Beijing office → 北京事務所, by the place the last
+    capitalised words are); after a country or region the corpus does not hold
+    (Singapore office), the words as typed; after other words (Regional Partnership
+    Office), none: those are an office's own name, not its place."""
+    out: list[str] = []
+    for m in _EN_OFFICE.finditer(text):
+        words = m.group(1).split()
+        suffix = LEXICON.office_words[m.group(2).lower()][0]
+        for n in range(1, len(words) + 1):
+            name = " ".join(words[-n:])
+            found = name_index.find(name, "en") if name_index is not None else set()
+            stems = {place_stem(p) for p in found}
+            if len(stems) == 1:
+                out.append(stems.pop() + suffix)
+                break
+            if not found and is_world_place(name):
+                out.append(m.group(0))
+                break
+    return tuple(dict.fromkeys(out))

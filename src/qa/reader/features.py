@@ -164,7 +164,9 @@ class QuestionView:
             )
         # An office is held where its own name is: the cards write the place apart
         # (福島県国際課 asked, 福島県 … 国際課 written); the place is named anyway.
-        offices = [_without_place(o, q.places) for o in offices_named(q.text)]
+        # An English or Chinese question's offices as analysis read them (Beijing
+        # office, 北京事务所: 北京事務所).
+        offices = [_without_place(o, q.places) for o in (*offices_named(q.text), *q.offices)]
         named = Named.of(q.places, offices, q.text, q.years, q.lexical)
         return cls(
             q,
