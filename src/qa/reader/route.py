@@ -22,7 +22,9 @@ from collections.abc import Sequence
 
 from qa.query.question import Question
 from qa.reader.agreements import Selection, cue_count
+from qa.reader.features import offices_named
 from qa.reader.model import ReaderModel
+from qa.reader.named import ordinals_named
 from qa.reader.reader import Reading
 from qa.retrieval.retriever import Hit
 
@@ -67,6 +69,10 @@ def route_features(
         "side": float(c.side is not None),
         # Asked in words (日本の自治体, partner), not only read off the one side named.
         "side_cued": float(q.side is not None),
+        # What an agreement's card does not name: an office (北京事務所の職員数) or a
+        # numbered event (第16回セミナー).
+        "office_named": float(bool(q.offices or offices_named(q.text))),
+        "ordinal_named": float(bool(ordinals_named(q.text))),
     }
     top = list(hits[:_TOP])
     if top:
