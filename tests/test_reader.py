@@ -211,6 +211,9 @@ def test_an_office_asked_with_its_place_is_looked_for_without_it() -> None:
     # A card writes the place and the office apart.
     assert v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 国際課 電話 024"))
     assert not v.holds_named(fold_nfkc("担当部署 福島県 生活環境部 観光課"))
+    # A body written before the place is not part of how the documents head the office.
+    v = QuestionView.of(analyze("クレア甲市事務所の電話番号は？", ["甲市"]), {}, "")
+    assert v.holds_named(fold_nfkc("甲市事務所 電話 012-345")) and "事務所" in v.named.names
     # An office word ends its word: 課題 names no office.
     assert offices_named("現在課題とされているのは何ですか") == []
     assert offices_named("国際課の電話番号") == ["国際課"]

@@ -68,10 +68,13 @@ def offices_named(text: str) -> list[str]:
 
 
 def _without_place(office: str, places: Iterable[str]) -> str:
-    """``office`` without a place it starts with (福島県国際課 → 国際課), if one is left."""
+    """``office`` from after a place it names (福島県国際課 → 国際課; クレア北京事務所 →
+    事務所: the body before the place is not how the documents head its office), if
+    two characters or more are left."""
     for place in sorted(places, key=len, reverse=True):
-        if office.startswith(place) and len(office) - len(place) >= 2:
-            return office[len(place) :]
+        at = office.rfind(place)
+        if at >= 0 and len(office) - at - len(place) >= 2:
+            return office[at + len(place) :]
     return office
 
 
