@@ -50,8 +50,11 @@ def open_query_encoder(cfg: Config, log: Callable[[str], None]) -> OnnxQueryEnco
 
 def write_default_query_encoder(folder: Path, questions: Path, log: Callable[[str], None]) -> None:
     """Write ``folder``'s query encoder, checked on the questions of ``questions`` (the dev
-    set, ``eval/qa.jsonl``; a few built-in ones when it is absent)."""
-    from qa.model.onnx_export import check_questions, write_query_encoder
+    set, ``eval/qa.jsonl``; a few built-in ones when it is absent) and calibrated on the
+    training set beside it (``train.jsonl``; the check questions when it is absent)."""
+    from qa.model.onnx_export import CALIBRATION, check_questions, write_query_encoder
 
     log(f"Writing the ONNX query encoder of {folder} (one-time, a minute or two) …")
-    write_query_encoder(folder, check_questions(questions), log=log)
+    train = questions.with_name("train.jsonl")
+    calibration = check_questions(train, CALIBRATION) if train.is_file() else []
+    write_query_encoder(folder, check_questions(questions), calibration=calibration, log=log)

@@ -63,6 +63,9 @@ class QueryEncoderInfo:
         mean_cosine: Their mean.
         questions: How many questions were checked.
         tried: Each quantisation tried → its lowest cosine (the kept one last).
+        smoothing: SmoothQuant's α for the int8 file (:mod:`qa.model.smoothing`); 0
+            for none (an fp32 file, or one written before smoothing).
+        calibration: How many questions the smoothing was calibrated on.
     """
 
     precision: str
@@ -75,6 +78,8 @@ class QueryEncoderInfo:
     mean_cosine: float
     questions: int
     tried: dict[str, float]
+    smoothing: float = 0.0
+    calibration: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
