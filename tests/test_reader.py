@@ -238,6 +238,10 @@ def test_an_office_named_in_english_or_chinese_must_be_held_like_a_japanese_one(
     assert q.offices == ("Singapore office",)
     assert not QuestionView.of(q, {}, "").holds_named(tianjin_card)
     assert analyze("Fax of the Regional Partnership Office?", places, index).offices == ()
+    # A body's own offices are not an office named after a place; "City" is no place
+    # though ISO 3166 has subdivisions of that type.
+    assert analyze("Fax of the Kofu City office?", places, index).offices == ()
+    assert analyze("Fax of the City office?", places, index).offices == ()
     assert analyze("天津市の電話番号は？", places, index).offices == ()
 
 

@@ -44,19 +44,25 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_kept(hits)))
 
 
-@functools.lru_cache(maxsize=1024)
 def is_world_place(name: str) -> bool:
     """Whether ``name`` is the English name of a country or of a first-level region
     (a state, province or prefecture) in ISO 3166 (pycountry): "Singapore", "New York"."""
+    return name.casefold() in _world_place_names()
+
+
+@functools.cache
+def _world_place_names() -> frozenset[str]:
+    """The English names of ISO 3166 countries and their subdivisions, case-folded."""
     import pycountry
 
-    for table in (pycountry.countries, pycountry.subdivisions):
-        try:
-            table.lookup(name)
-        except LookupError:
-            continue
-        return True
-    return False
+    names = {
+        getattr(c, attr).casefold()
+        for c in pycountry.countries
+        for attr in ("name", "official_name", "common_name")
+        if hasattr(c, attr)
+    }
+    names |= {s.name.casefold() for s in pycountry.subdivisions}
+    return frozenset(names)
 
 
 def _kept(hits: list[tuple[int, int, str]]) -> list[str]:

@@ -288,10 +288,13 @@ def _english_offices(text: str, name_index: NameFinder | None) -> tuple[str, ...
     """Offices named after a place (Beijing office → 北京事務所, by the place the last
     capitalised words are); after a country or region the corpus does not hold
     (Singapore office), the words as typed; after other words (Regional Partnership
-    Office), none: those are an office's own name, not its place."""
+    Office) or a body (Sendai City office), none: those are an office's own name or
+    its body's offices, not an office named after a place."""
     out: list[str] = []
     for m in _EN_OFFICE.finditer(text):
         words = m.group(1).split()
+        if words[-1].lower() in LEXICON.place_words:
+            continue  # "Sendai City office": the city's own offices, not one named after it
         suffix = LEXICON.office_words[m.group(2).lower()][0]
         for n in range(1, len(words) + 1):
             name = " ".join(words[-n:])
