@@ -41,6 +41,8 @@ from qa.model.query_encoder import (
     QUERY_ENCODER_INFO,
     OnnxQueryEncoder,
     QueryEncoderInfo,
+    network_inputs,
+    open_tokenizer,
 )
 from qa.model.smoothing import ALPHA, activation_maxima, smooth, unsmoothed_input
 
@@ -295,17 +297,9 @@ def _feeds(
     tokenizer: Path, prompt: str, max_tokens: int, questions: Sequence[str]
 ) -> Iterator[dict[str, np.ndarray]]:
     """The network's inputs for each question, tokenised as the encoder does."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(tokenizer))
-    tok.no_padding()
-    tok.enable_truncation(max_tokens)
+    tok = open_tokenizer(tokenizer, max_tokens)
     for question in questions:
-        encoding = tok.encode(prompt + question)
-        yield {
-            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
-            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
-        }
+        yield network_inputs(tok, prompt + question)
 
 
 def _smooth(source: Path, out: Path, feeds: Iterable[dict[str, np.ndarray]]) -> None:

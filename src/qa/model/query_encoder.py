@@ -35,6 +35,8 @@ __all__ = [
     "OnnxQueryEncoder",
     "QueryEncoderError",
     "QueryEncoderInfo",
+    "network_inputs",
+    "open_tokenizer",
     "read_info",
 ]
 
@@ -181,14 +183,11 @@ class OnnxQueryEncoder:
             return
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
         except ImportError as exc:
             raise QueryEncoderError(
                 f"cannot import {exc.name}: install the project's dependencies (pip install -e .)"
             ) from exc
-        tokenizer = Tokenizer.from_file(str(self._tokenizer_path))
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(self._max_tokens)
+        tokenizer = open_tokenizer(self._tokenizer_path, self._max_tokens)
         options = ort.SessionOptions()
         # One thread each: on a 2-core machine shared with other work, a second
         # intra-op thread doubled the latency of one query instead of halving it.
@@ -228,9 +227,32 @@ class OnnxQueryEncoder:
 
     def _run(self, text: str) -> np.ndarray:
         # One text per run: no padding, so a vector never depends on its batch neighbours.
-        encoding = self._tokenizer.encode(text)
-        feed = {
-            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
-            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
-        }
-        return self._session.run(None, feed)[0]
+        return self._session.run(None, network_inputs(self._tokenizer, text))[0]
+
+
+def open_tokenizer(path: str | os.PathLike[str], max_tokens: int) -> Any:
+    """The model's ``tokenizer.json`` as the encoder uses it: no padding, truncated to
+    ``max_tokens``.
+
+    Raises:
+        QueryEncoderError: ``tokenizers`` is not installed.
+    """
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise QueryEncoderError(
+            f"cannot import {exc.name}: install the project's dependencies (pip install -e .)"
+        ) from exc
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_tokens)
+    return tokenizer
+
+
+def network_inputs(tokenizer: Any, text: str) -> dict[str, np.ndarray]:
+    """The network's inputs for one text (a batch of one, so nothing is padded)."""
+    encoding = tokenizer.encode(text)
+    return {
+        "input_ids": np.asarray([encoding.ids], dtype=np.int64),
+        "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
+    }

@@ -264,23 +264,23 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,
         unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
-        offices=_offices(folded, lang, kept, name_index),
+        offices=_offices(folded, lexical, lang, kept, name_index),
     )
 
 
 def _offices(
-    text: str, lang: str, places: Iterable[str], name_index: NameFinder | None
+    text: str, lexical: str, lang: str, places: Iterable[str], name_index: NameFinder | None
 ) -> tuple[str, ...]:
     """The offices an English or Chinese question names after a place (a Japanese
-    question's are read off its words by the reader)."""
+    question's are read off its words by the reader); ``lexical`` holds a Chinese
+    question in Japanese character forms too."""
     if lang == "en":
         return _english_offices(text, name_index)
     if lang == "zh":
         # No kana ends a Chinese word: an office is a place the question names right
         # before a suffix of two characters or more (上海事务所: 上海事務所).
-        written = japanese_forms(text)
         suffixes = [s for s in LEXICON.offices["suffixes"] if len(s) >= 2]
-        return tuple(p + s for p in places for s in suffixes if p + s in written)
+        return tuple(p + s for p in places for s in suffixes if p + s in lexical)
     return ()
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "QuestionView",
     "bigrams",
     "na_features",
+    "offices_asked",
     "offices_named",
     "place_tokens",
     "span_features",
@@ -65,6 +66,12 @@ def offices_named(text: str) -> list[str]:
         for o in _OFFICE.findall(text)
         if not any(o.startswith(g) or g in o for g in LEXICON.offices["generic"])
     ]
+
+
+def offices_asked(q: Question) -> list[str]:
+    """The offices ``q`` names: read off its words (…推進室, …課), and an English or
+    Chinese question's as analysis read them (Beijing office, 北京事务所: 北京事務所)."""
+    return [*offices_named(q.text), *q.offices]
 
 
 def _without_place(office: str, places: Iterable[str]) -> str:
@@ -167,9 +174,7 @@ class QuestionView:
             )
         # An office is held where its own name is: the cards write the place apart
         # (福島県国際課 asked, 福島県 … 国際課 written); the place is named anyway.
-        # An English or Chinese question's offices as analysis read them (Beijing
-        # office, 北京事务所: 北京事務所).
-        offices = [_without_place(o, q.places) for o in (*offices_named(q.text), *q.offices)]
+        offices = [_without_place(o, q.places) for o in offices_asked(q)]
         named = Named.of(q.places, offices, q.text, q.years, q.lexical)
         return cls(
             q,

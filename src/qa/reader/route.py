@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from qa.query.question import Question
 from qa.reader.agreements import Selection, cue_count
-from qa.reader.features import offices_named
+from qa.reader.features import offices_asked
 from qa.reader.model import ReaderModel
 from qa.reader.named import ordinals_named
 from qa.reader.reader import Reading
@@ -71,7 +71,7 @@ def route_features(
         "side_cued": float(q.side is not None),
         # What an agreement's card does not name: an office (北京事務所の職員数) or a
         # numbered event (第16回セミナー).
-        "office_named": float(bool(q.offices or offices_named(q.text))),
+        "office_named": float(bool(offices_asked(q))),
         "ordinal_named": float(bool(ordinals_named(q.text))),
     }
     top = list(hits[:_TOP])
