@@ -51,6 +51,14 @@ def test_a_place_loses_one_suffix_the_longest_first() -> None:
     assert place_stem("市") == ""
 
 
+def test_an_autonomous_region_loses_its_people_with_its_suffix() -> None:
+    assert place_stem("広西壮族自治区") == "広西"
+    assert place_stem("延辺朝鮮族自治州") == "延辺"  # a people of two characters
+    assert place_stem("新疆ウイグル自治区") == "新疆"  # a people in katakana
+    assert place_stem("内蒙古自治区") == "内蒙古"  # no people: only the suffix goes
+    assert place_stem("民族村") == "民族"  # 族 before another suffix is the name's own
+
+
 def test_the_narrower_suffix_lists_are_parts_of_the_whole_one() -> None:
     assert set(TEXT_PLACE_SUFFIXES) < set(TOKEN_PLACE_SUFFIXES) < set(PLACE_SUFFIXES)
     assert "郡" in PLACE_SUFFIXES and "町" not in TEXT_PLACE_SUFFIXES

@@ -49,6 +49,15 @@ def test_two_places_heard_by_sound_that_differ_are_both_needed():
     assert not named.holds("京都府大連市")
 
 
+def test_a_place_met_by_another_spelling_is_held_without_its_suffix():
+    # "Oakland" met the card's オークランド市; a brochure writes オークランド港.
+    named = Named.of(("オークランド市",), (), "", (), "博多港とOakland港の航路")
+    assert named.holds("博多港とオークランド港のコンテナ航路")
+    # Written in the question, the name is held only as written.
+    written = Named.of(("オークランド市",), (), "", (), "オークランド市との航路")
+    assert not written.holds("博多港とオークランド港のコンテナ航路")
+
+
 def test_a_year_is_held_in_its_era_or_without_the_era():
     named = Named.of((), (), "", (2011,), "")
     assert named.holds("平成23年9月")

@@ -166,7 +166,7 @@ class Answerer:
         self.retriever = retriever
         self.mode = mode
         chunks = retriever.index.chunks
-        gazetteer = Gazetteer.from_chunks(chunks)
+        gazetteer = Gazetteer.from_chunks(chunks, retriever.index.world)
         self._names = gazetteer.names
         self._name_index = gazetteer
         #: Each document's title and edition, which name the year it covers (FY2021, 2018).

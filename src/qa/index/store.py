@@ -30,6 +30,7 @@ from qa.index.passages import Passage, passages_of
 from qa.index.schema import manifest_problem
 from qa.index.tokenize import JapaneseTokenizer
 from qa.index.units import Unit, units_hash, units_of
+from qa.index.world import WorldPlace, world_places
 
 __all__ = ["Index", "QAIndexError", "record_gate", "remove_leftovers"]
 
@@ -38,6 +39,7 @@ _PASSAGES = "passages.jsonl"
 _BM25 = "bm25"
 _DENSE = "dense.faiss"
 _UNITS = "units.npy"
+_WORLD = "world.jsonl"
 _MANIFEST = "manifest.json"
 #: In a folder being built: the pid of the process building it.
 _BUILDER = ".builder-pid"
@@ -48,8 +50,9 @@ class QAIndexError(RuntimeError):
 
 
 class Index:
-    """Chunks, their passages, the BM25 and dense indexes over the passages, and
-    the reader's units of every chunk with their vectors.
+    """Chunks, their passages, the BM25 and dense indexes over the passages, the
+    reader's units of every chunk with their vectors, and the places of the world
+    the chunks write (:mod:`qa.index.world`).
 
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
@@ -62,6 +65,7 @@ class Index:
         dense: Any,
         manifest: IndexManifest,
         unit_vectors: np.ndarray,
+        world: list[WorldPlace] | None = None,
     ) -> None:
         if dense.ntotal != len(passages):
             raise QAIndexError(f"{dense.ntotal} vectors for {len(passages)} passages")
@@ -75,6 +79,7 @@ class Index:
         self.bm25 = bm25
         self.dense = dense
         self.manifest = manifest
+        self.world: list[WorldPlace] = world or []
         self.passage_chunk = np.fromiter((p.chunk for p in passages), dtype=np.int64)
 
     @classmethod
@@ -113,6 +118,7 @@ class Index:
         unit_vectors = np.ascontiguousarray(
             encode_passages([u.text for u in units]), dtype=np.float32
         ).astype(np.float16)
+        world = world_places(_written_texts(chunks))
         manifest = IndexManifest(
             **{
                 **asdict(manifest),
@@ -126,7 +132,7 @@ class Index:
                 "build_seconds": round(time.perf_counter() - started, 2),
             }
         )
-        return cls(chunks, passages, bm25, dense, manifest, unit_vectors)
+        return cls(chunks, passages, bm25, dense, manifest, unit_vectors, world)
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically, replacing what was there."""
@@ -142,6 +148,7 @@ class Index:
             self.bm25.save(str(tmp / _BM25), show_progress=False)
             faiss.write_index(self.dense, str(tmp / _DENSE))
             np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
+            _write_jsonl(tmp / _WORLD, (p.to_dict() for p in self.world))
             (tmp / _BUILDER).unlink()
             files = {
                 str(f.relative_to(tmp)): sha256_file(f)
@@ -208,11 +215,12 @@ class Index:
             bm25 = bm25s.BM25.load(str(path / _BM25), show_progress=False)
             dense = faiss.read_index(str(path / _DENSE))
             unit_vectors = np.load(path / _UNITS, allow_pickle=False)
+            world = [WorldPlace.from_dict(d) for d in _read_jsonl(path / _WORLD)]
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise QAIndexError(f"{path}: cannot be read ({exc})") from None
         if (len(chunks), len(passages)) != (manifest.chunks, manifest.passages):
             raise QAIndexError(f"{path}: damaged ({len(chunks)} chunks, {len(passages)} passages)")
-        index = cls(chunks, passages, bm25, dense, manifest, unit_vectors)
+        index = cls(chunks, passages, bm25, dense, manifest, unit_vectors, world)
         if units_hash(index.units) != manifest.units_hash:
             raise QAIndexError(f"{path}: index is stale (the reader's units of its chunks changed)")
         return index
@@ -233,6 +241,13 @@ def record_gate(path: Path, manifest: IndexManifest, gate: str) -> IndexManifest
 
 def _manifest_json(manifest: IndexManifest) -> str:
     return json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _written_texts(chunks: list[Chunk]) -> list[str]:
+    """What the chunks write: their text and their cards' two sides."""
+    texts = [c.text for c in chunks]
+    texts += [f"{c.card.japanese}\n{c.card.foreign}" for c in chunks if c.card is not None]
+    return texts
 
 
 def _write_jsonl(path: Path, rows: Any) -> None:

@@ -9,11 +9,16 @@ found by :data:`TOKEN_PLACE_SUFFIXES`.
 Example:
     >>> place_stem("釜山広域市"), place_stem("浙江省"), place_stem("原州市")
     ('釜山', '浙江', '原州')
+    >>> place_stem("広西壮族自治区"), place_stem("新疆ウイグル自治区"), place_stem("内蒙古自治区")
+    ('広西', '新疆', '内蒙古')
 """
 
 from __future__ import annotations
 
+import re
+
 from qa.language.lexicon import LEXICON
+from qa.language.scripts import HAN_CHARS
 
 __all__ = [
     "LONG_SUFFIXES",
@@ -40,12 +45,24 @@ def alternation(suffixes: str) -> str:
     return "(?:" + "|".join(suffixes) + ")"
 
 
+#: An autonomous region's people after its place: two or more Han characters ending in
+#: the lexicon's people mark (壮族, 朝鮮族), or katakana (ウイグル).
+_PEOPLE = re.compile(
+    rf"(?<=^[{HAN_CHARS}]{{2}})(?:[{HAN_CHARS}]+(?:{'|'.join(LEXICON.places['people'])})"
+    rf"|[ァ-ヴー]+)$"
+)
+
+
 def place_stem(name: str) -> str:
     """A place name without its suffix: 釜山広域市 → 釜山, 浙江省 → 浙江, 原州市 → 原州
-    (one suffix only: 原州 stays 原州; empty when nothing else is left)."""
+    (one suffix only: 原州 stays 原州; empty when nothing else is left); an
+    autonomous region without its people too: 広西壮族自治区 → 広西."""
     for suffix in LONG_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
+            stem = name[: -len(suffix)]
+            if suffix in LEXICON.places["autonomous"]:
+                stem = _PEOPLE.sub("", stem)
+            return stem
     return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
 
 

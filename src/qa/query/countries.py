@@ -18,7 +18,7 @@ from typing import Any
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import inside_katakana, latin_key
 
-__all__ = ["countries_named", "is_world_place", "strip_countries"]
+__all__ = ["countries_named", "country_code", "is_world_place", "strip_countries"]
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
@@ -42,6 +42,12 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
             if not inside_katakana(text, m.start(), m.end()):
                 hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
     return tuple(dict.fromkeys(_kept(hits)))
+
+
+def country_code(official: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country by the name questions are constrained
+    by (``countries_named``'s: 大韓民国 → KR); ``None`` for a name it does not give."""
+    return _world()["codes"].get(official)
 
 
 def is_world_place(name: str) -> bool:
@@ -92,7 +98,7 @@ def _world() -> dict[str, Any]:
     """Country names → the name to constrain by: ``en`` (Latin keys, adjectives too),
     ``cjk`` (Japanese and simplified Chinese spellings), ``pattern``, the ``cjk``
     names longest first (印度尼西亚 before 印度), and ``cased``, abbreviations
-    matched as written (US)."""
+    matched as written (US); ``codes``: that name → ISO 3166-1 alpha-2."""
     import gettext
 
     import pycountry
@@ -100,6 +106,7 @@ def _world() -> dict[str, Any]:
     survey = {w: o for o, ws in LEXICON.countries["ja"].items() for w in (o, *ws)}
     en: dict[str, str] = {}
     cjk: dict[str, str] = {}
+    codes: dict[str, str] = {}
     books = {
         lang: gettext.translation(
             "iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True
@@ -111,6 +118,7 @@ def _world() -> dict[str, Any]:
             continue
         ja = re.sub(r"\s*[(（].*", "", books["ja"].gettext(country.name)).strip()
         official = survey.get(ja, ja)
+        codes.setdefault(official, country.alpha_2)
         for attr in ("name", "common_name", "official_name"):
             name = getattr(country, attr, None)
             if name and "," not in name:
@@ -122,6 +130,13 @@ def _world() -> dict[str, Any]:
                 cjk.setdefault(word, official)
     for official, words in LEXICON.countries["en"].items():
         en.update({latin_key(w): official for w in words})
+        # A survey country whose Japanese ISO name is another (中国領・台湾): by its English one.
+        for word in words if official not in codes else ():
+            try:
+                codes[official] = pycountry.countries.lookup(word).alpha_2
+                break
+            except LookupError:
+                continue
     for lang in ("ja", "zh"):
         for official, words in LEXICON.countries[lang].items():
             cjk.update({w: official for w in (official, *words)})
@@ -131,7 +146,7 @@ def _world() -> dict[str, Any]:
         for official, words in LEXICON.countries["en_cased"].items()
         for w in words
     ]
-    return {"en": en, "cjk": cjk, "pattern": pattern, "cased": cased}
+    return {"en": en, "cjk": cjk, "pattern": pattern, "cased": cased, "codes": codes}
 
 
 def strip_countries(text: str) -> str:

@@ -26,9 +26,11 @@ from qa.corpus.schema import Chunk
 from qa.corpus.survey_terms import countries_in
 from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
+from qa.index.world import WorldPlace
 from qa.language.lexicon import LEXICON
 from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
+from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
 from qa.query.names import KATAKANA_RUN, NameIndex, loanword, place_word
 from qa.query.question import NAME_SEPARATORS, name_components
@@ -52,19 +54,32 @@ class Gazetteer:
         names: The cards' place names and their parts, matched as written.
     """
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], world: Iterable[WorldPlace] = ()) -> None:
         self._chunks = tuple(chunks)
         names: set[str] = set()
+        #: The cards' foreign names → their countries (None: the card does not say).
+        countries: dict[str, set[str | None]] = {}
         for chunk in self._chunks:
             if chunk.card is not None:
                 names |= name_components(chunk.card.japanese)
-                names |= {n for n, _ in _foreign(chunk.card.foreign, chunk.card.countries)}
-        self.names = frozenset(names)
+                for name, country in _foreign(chunk.card.foreign, chunk.card.countries):
+                    countries.setdefault(name, set()).add(country)
+        self.names = frozenset(names | set(countries))
+        self._countries = countries
+        self._world = tuple(world)
 
     @classmethod
-    def from_chunks(cls, chunks: Iterable[Chunk]) -> Gazetteer:
-        """The gazetteer of ``chunks`` (cards and sections alike)."""
-        return cls(chunks)
+    def from_chunks(cls, chunks: Iterable[Chunk], world: Iterable[WorldPlace] = ()) -> Gazetteer:
+        """The gazetteer of ``chunks`` (cards and sections alike), with the places
+        of the world they write (``Index.world``) for other spellings."""
+        return cls(chunks, world)
+
+    @functools.cached_property
+    def _han_aliases(self) -> tuple[str, ...]:
+        """Han spellings of the world places the corpus writes that no card name writes
+        (simplified): where a Japanese question has one, the index may know it."""
+        spellings = {n: {p.written} for p in self._world for n in p.names}
+        return tuple(alias_tables(spellings, self.names).han)
 
     @functools.cached_property
     def index(self) -> NameIndex:
@@ -76,8 +91,8 @@ class Gazetteer:
             # Korean places; a brochure's sections, Chinese and other ones.
             partners: bool | None = False
             if chunk.card is not None:
-                for name, is_korean in _foreign(chunk.card.foreign, chunk.card.countries):
-                    korean.setdefault(name, set()).add(is_korean)
+                for name, country in _foreign(chunk.card.foreign, chunk.card.countries):
+                    korean.setdefault(name, set()).add(_is_korean(country))
                 partners = _korean(chunk.card.countries)
             folded = fold_nfkc(chunk.text)
             for end, place in _text_places(folded):
@@ -85,16 +100,23 @@ class Gazetteer:
                 kind = _country_before(folded[: end - len(place)], partners)
                 for name in name_components(place):
                     text.setdefault(name, set()).add(kind)
+        for name, is_korean in _world_text_places(self._world).items():
+            text.setdefault(name, set()).add(is_korean)
         # A name the cards write in another character form (吳江, 呉江) is theirs.
         carded = {simplified_forms(n) for n in self.names}
         for name, kinds in text.items():
             if name not in self.names and simplified_forms(name) not in carded:
                 korean.setdefault(name, set()).update(kinds)
         sure = {n for n, k in korean.items() if len(k) == 1 and None not in k}
+        # Running text's places by their world place: a Korean one in Korea, another
+        # where the largest place of that name is.
+        korea = next(iter(LEXICON.korean))
+        countries = {n: {korea if k == {True} else None} for n, k in korean.items()}
         return NameIndex.build(
             self.names | set(korean),
             korean={n for n in sure if korean[n] == {True}},
             elsewhere=set(korean) - sure,
+            aliases=place_aliases({**countries, **self._countries}, self._world),
         )
 
     def find(self, text: str, lang: str) -> set[str]:
@@ -110,8 +132,33 @@ class Gazetteer:
         words, with no Latin word: the index has nothing to add to the names."""
         if lang != "ja" or re.search(r"[A-Za-z]{4,}", text):
             return False
+        forms = simplified_forms(text) if self._han_aliases else ""
+        if any(a in forms for a in self._han_aliases):
+            return False  # 烏魯木斉 for ウルムチ
         runs = (m.group(0) for m in KATAKANA_RUN.finditer(text))
         return all(any(r in n for n in self.names) or loanword(r) for r in runs)
+
+
+#: Running text's words that are the names of cities this large (GeoNames) are places:
+#: katakana ones (フィレンツェ; not ミッション, a common noun, nor クレア, the corpus's
+#: name for CLAIR and a small town's), Han ones (香港, 鄭州; a smaller one is as often
+#: a word or a person: 中心, 中山).
+_KANA_PLACE, _HAN_PLACE = 100_000, 1_000_000
+#: Korea's ISO code, for a world place's readings.
+_KOREA_CODE = "KR"
+
+
+def _world_text_places(world: Iterable[WorldPlace]) -> dict[str, bool]:
+    """Words of running text that world places of some size are called, each with
+    whether it is Korean (鄭州 is Chinese: not heard as Jeonju)."""
+    out: dict[str, bool] = {}
+    for place in sorted(world, key=lambda p: p.population):  # the largest's country last
+        kana = KATAKANA_RUN.fullmatch(place.written) is not None
+        if place.population < (_KANA_PLACE if kana else _HAN_PLACE):
+            continue
+        if (not loanword(place.written)) if kana else HAN.match(place.written) is not None:
+            out[place.written] = place.country == _KOREA_CODE
+    return out
 
 
 def _country_before(text: str, otherwise: bool | None) -> bool | None:
@@ -129,15 +176,20 @@ def _korean(countries: Sequence[str]) -> bool | None:
     return None if len(kinds) > 1 else kinds == {True}
 
 
-def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, bool | None]]:
-    """The foreign side's names, each with whether it is Korean (``None``: not
-    known): by the country written before it (大韓民国：釜山広域市、仁川広域市), else
-    by the card's one country."""
+def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """The foreign side's names, each with its country (``None``: not known): the
+    country written before it (大韓民国：釜山広域市、仁川広域市), else the card's one
+    country."""
     current = countries[0] if len(countries) == 1 else None
     for part in NAME_SEPARATORS.split(written):
         current = next(iter(countries_in(part)), current)
         for name in name_components(part):
-            yield name, None if current is None else current in LEXICON.korean
+            yield name, current
+
+
+def _is_korean(country: str | None) -> bool | None:
+    """Whether a place of ``country`` is Korean (``None``: the country is not known)."""
+    return None if country is None else country in LEXICON.korean
 
 
 def _text_places(text: str) -> Iterator[tuple[int, str]]:

@@ -30,7 +30,7 @@ import dataclasses
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.language.scripts import japanese_forms, latin_key, simplified_forms
+from qa.query.aliases import alias_tables
 from qa.query.countries import countries_named
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 
@@ -93,10 +94,19 @@ class NameIndex:
     kana_sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     #: Each name in simplified Chinese forms (平澤 → 平泽), for Chinese questions.
     simplified: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Other Han spellings of the names (``qa.query.aliases``: 休斯敦, 乌鲁木齐) in
+    #: simplified forms, those no corpus name writes → the names.
+    han: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: Other katakana spellings (サイゴン) → the names.
+    kana: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, names: Iterable[str], korean: Iterable[str] = (), elsewhere: Iterable[str] = ()
+        cls,
+        names: Iterable[str],
+        korean: Iterable[str] = (),
+        elsewhere: Iterable[str] = (),
+        aliases: Mapping[str, Iterable[str]] | None = None,
     ) -> NameIndex:
         """Index ``names`` (Japanese forms, e.g. the cards' municipality components).
 
@@ -106,16 +116,23 @@ class NameIndex:
                 Korean reading instead of the Mandarin one.
             elsewhere: Names of no known country (from running text, or on cards
                 with partners of several countries): heard by both.
+            aliases: Other spellings → the names they are (Houston, 休斯敦,
+                サイゴン), met as written.
 
         Built once per set of names: every answerer over the same index shares it.
         """
-        return _build(frozenset(names), frozenset(korean), frozenset(elsewhere))
+        spellings = tuple(sorted((a, frozenset(n)) for a, n in (aliases or {}).items()))
+        return _build(frozenset(names), frozenset(korean), frozenset(elsewhere), spellings)
 
     def find(self, text: str, lang: str) -> set[str]:
         """Corpus names that ``text`` writes in Latin letters (``en``, or inside a
         Japanese question: Sapporo市), in Chinese (``zh``) or in katakana (``ja``:
         キタキュウシュウ is 北九州, テンシン 天津, シェンヤン 瀋陽 by its pinyin)."""
         found: set[str] = set()
+        if lang in ("ja", "zh"):
+            # Han spellings the corpus does not write (烏魯木斉, 休斯敦), in simplified forms.
+            forms = simplified_forms(text)
+            found |= {n for form, names in self.han.items() if form in forms for n in names}
         if lang == "ja":
             found |= self._katakana(text)
             if not re.search(r"[A-Za-z]{4,}", text):
@@ -158,6 +175,9 @@ class NameIndex:
         for m in KATAKANA_RUN.finditer(text):
             if any(m.group(0) in n for n in self.names) or loanword(m.group(0)):
                 continue  # written as the corpus writes it, or a word (セット), not a name
+            if m.group(0) in self.kana:
+                found |= self.kana[m.group(0)]
+                continue
             heard = _taken(self.heard(m.group(0)))
             if heard is None:
                 continue
@@ -181,7 +201,7 @@ class NameIndex:
             suffixed = text[m.end() : m.end() + 1] in tuple(PLACE_SUFFIXES)
             if not suffixed and not place_word(run):
                 continue
-            if _taken(self.heard(run)) is None:
+            if run not in self.kana and _taken(self.heard(run)) is None:
                 out.append(run)
         return tuple(out)
 
@@ -301,7 +321,12 @@ def _romaji() -> Any:
 
 
 @functools.lru_cache(maxsize=4)
-def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[str]) -> NameIndex:
+def _build(
+    names: frozenset[str],
+    korean: frozenset[str],
+    elsewhere: frozenset[str],
+    aliases: tuple[tuple[str, frozenset[str]], ...],
+) -> NameIndex:
     romaji = _romaji()
     latin: dict[str, set[str]] = {}
     sounds: dict[str, set[str]] = {}
@@ -322,6 +347,10 @@ def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[s
                 sounds.setdefault(skeleton(r), set()).add(name)
                 if KATAKANA_RUN.fullmatch(stem):
                     kana_sounds.setdefault(skeleton(r), set()).add(name)
+    tables = alias_tables(dict(aliases), kept)
+    for key, targets in tables.latin.items():
+        if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
+            latin.setdefault(key, set()).update(targets)
     keys = sorted(latin, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
     return NameIndex(
@@ -331,4 +360,6 @@ def _build(names: frozenset[str], korean: frozenset[str], elsewhere: frozenset[s
         sounds={k: frozenset(v) for k, v in sounds.items()},
         kana_sounds={k: frozenset(v) for k, v in kana_sounds.items()},
         simplified={n: simplified_forms(n) for n in kept},
+        han=tables.han,
+        kana=tables.kana,
     )

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from qa.language.eras import ERA_NAMES, era_years
 from qa.language.lexicon import LEXICON
-from qa.language.places import PLACE_SUFFIXES
+from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.query.sounds import kana_reading, skeleton
 
 __all__ = ["Named", "ordinals_named"]
@@ -86,7 +86,7 @@ def _office_parts(office: str) -> tuple[str, ...]:
 def _alternatives(places: Sequence[str], written: str) -> list[tuple[str, ...]]:
     """The places, one group each; those not written in the question (matched by sound
     or script) grouped where they sound alike or share a character that is no place
-    suffix (光州, 広州, 杭州; 済州, 済洲)."""
+    suffix (光州, 広州, 杭州; 済州, 済洲), each also met without its suffix."""
     groups: list[tuple[str, ...]] = [(p,) for p in places if p in written]
     unwritten = [p for p in places if p not in written]
     suffixes = set(PLACE_SUFFIXES)
@@ -100,7 +100,12 @@ def _alternatives(places: Sequence[str], written: str) -> list[tuple[str, ...]]:
         joined = [pool for pool in pools if any(alike(place, other) for other in pool)]
         merged = [place, *(p for pool in joined for p in pool)]
         pools = [pool for pool in pools if pool not in joined] + [merged]
-    return groups + [tuple(pool) for pool in pools]
+    # A place met by another spelling is the place, however the passage writes it:
+    # オークランド市 is held by …オークランド港.
+    stems = [[place_stem(p) for p in pool if len(place_stem(p)) >= 2] for pool in pools]
+    return groups + [
+        tuple(dict.fromkeys([*pool, *more])) for pool, more in zip(pools, stems, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""Other spellings of the corpus's places, from the world places the index found.
+
+The index holds the places of the world the corpus writes (``qa.index.world``:
+GeoNames' cities and ISO 3166-2's regions with their names in many scripts). A
+corpus name takes the names of the place it is: the one its card's country has
+(浦項 on a Korean card is not a Chinese town of the same characters), the most
+populous where it has several, and the regions of that name (Toscana with
+トスカーナ州). Users then meet it by any of them: "Houston" or 休斯敦 for
+ヒューストン市, "Saigon" or サイゴン for ホーチミン市, 乌鲁木齐 or 烏魯木斉 for ウルムチ市.
+
+Example:
+    >>> from qa.index.world import WorldPlace
+    >>> world = [WorldPlace("ヒューストン", "US", 2314157, ("Houston", "休斯敦"))]
+    >>> aliases = place_aliases({"ヒューストン市": {"アメリカ合衆国"}}, world)
+    >>> sorted(aliases)
+    ['Houston', '休斯敦']
+    >>> sorted(aliases["休斯敦"])
+    ['ヒューストン市']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from qa.index.world import WorldPlace
+from qa.language.places import place_stem
+from qa.language.scripts import HAN_CHARS, latin_key, simplified_forms
+from qa.query.countries import country_code
+
+__all__ = ["AliasTables", "alias_tables", "place_aliases", "written_forms"]
+
+#: A katakana word (a place name written in katakana, without its suffix).
+_KATAKANA = re.compile(r"[ァ-ヴ][ァ-ヴー]+")
+#: A name in Han characters only.
+_HAN = re.compile(f"[{HAN_CHARS}]{{2,}}")
+
+#: Marks katakana names write between their words (ラ・ルビエール, モン・サン＝ミッシェル).
+_WORD_MARKS = str.maketrans("", "", "・＝=")
+
+
+def place_aliases(
+    countries: Mapping[str, Iterable[str | None]], world: Iterable[WorldPlace]
+) -> dict[str, frozenset[str]]:
+    """Other spellings → the corpus names they are.
+
+    Args:
+        countries: Each corpus name → the countries it lies in, by their survey
+            names (大韓民国); ``None`` where a card does not say.
+        world: The world places the corpus writes (``Index.world``).
+    """
+    by_written: dict[str, list[WorldPlace]] = {}
+    for place in world:
+        by_written.setdefault(place.written, []).append(place)
+    out: dict[str, set[str]] = {}
+    for name, kinds in countries.items():
+        codes = {country_code(k) for k in kinds if k is not None} - {None}
+        for place in _places_of(name, codes, by_written):
+            for alias in place.names:
+                if alias != name:
+                    out.setdefault(alias, set()).add(name)
+    return {alias: frozenset(names) for alias, names in out.items()}
+
+
+def written_forms(name: str) -> set[str]:
+    """The forms a world place of ``name`` may be written under: as it is, without
+    its suffix (慶州市 → 慶州), without the marks between words (ラ・ルビエール)."""
+    stem = place_stem(name)
+    forms = {name, name.translate(_WORD_MARKS)}
+    if len(stem) >= 2:
+        forms |= {stem, stem.translate(_WORD_MARKS)}
+    return forms
+
+
+def _places_of(
+    name: str, codes: set[str | None], by_written: Mapping[str, list[WorldPlace]]
+) -> list[WorldPlace]:
+    """The world places ``name`` is: in its countries (else in the country of the
+    most populous place of that name), the largest city and every region."""
+    found = {p for form in written_forms(name) for p in by_written.get(form, ())}
+    if codes:
+        found = {p for p in found if p.country in codes}
+    elif found:
+        top = max(found, key=lambda p: (p.population, p.country)).country
+        found = {p for p in found if p.country == top}
+    cities = [p for p in found if p.population > 0]
+    regions = sorted((p for p in found if p.population == 0), key=lambda p: p.names)
+    largest = [max(cities, key=lambda p: (p.population, p.names))] if cities else []
+    return largest + regions
+
+
+@dataclass(frozen=True)
+class AliasTables:
+    """Aliases by how a question meets them.
+
+    Attributes:
+        latin: Latin keys (``latin_key``: houston, ho chi minh city) → names.
+        han: Han spellings no corpus name writes, in simplified forms (休斯敦,
+            乌鲁木齐) → names.
+        kana: Katakana spellings without their suffix or marks (サイゴン) → names.
+    """
+
+    latin: dict[str, frozenset[str]]
+    han: dict[str, frozenset[str]]
+    kana: dict[str, frozenset[str]]
+
+
+def alias_tables(aliases: Mapping[str, Iterable[str]], names: Iterable[str]) -> AliasTables:
+    """:func:`place_aliases`'s spellings sorted by script; a Han spelling inside a
+    corpus name (慶州 of 慶州市) is left to the names as written."""
+    written = [simplified_forms(n) for n in names]
+    tables: tuple[dict[str, set[str]], ...] = ({}, {}, {})
+    latin, han, kana = tables
+    for alias, targets in aliases.items():
+        word = alias.translate(_WORD_MARKS)
+        word = word if _KATAKANA.fullmatch(word) else place_stem(word)
+        if alias.isascii():
+            latin.setdefault(latin_key(alias), set()).update(targets)
+        elif _KATAKANA.fullmatch(word):
+            kana.setdefault(word, set()).update(targets)
+        elif _HAN.fullmatch(alias):
+            # As written and without its suffix: 海防市 and 海防.
+            for form in {simplified_forms(alias), simplified_forms(word)}:
+                if len(form) >= 2 and not any(form in w for w in written):
+                    han.setdefault(form, set()).update(targets)
+    latin_t, han_t, kana_t = ({k: frozenset(v) for k, v in t.items()} for t in tables)
+    return AliasTables(latin_t, han_t, kana_t)
