@@ -198,10 +198,15 @@ class Answerer:
         return self._name_index.find(text, lang)
 
     def search(self, q: Question, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The retrieved chunks the reader reads (at least 20, for cards found by name)."""
+        """The retrieved chunks the reader reads (at least 20, for cards found by name);
+        the places the question names in another script or by sound are searched by the
+        corpus's spelling too (BM25 only: the question's embedding is its own)."""
         if not q.text:
             return []
-        return self.retriever.search(q.lexical, mode=self.mode, k=max(k, 20), filters=filters)
+        unwritten = " ".join(p for p in q.places if p not in q.lexical)
+        return self.retriever.search(
+            q.lexical, mode=self.mode, k=max(k, 20), filters=filters, expansion=unwritten
+        )
 
     def read(
         self, question: str, *, filters: Filters | None = None
