@@ -27,19 +27,6 @@ def test_english_and_chinese_questions_find_the_japanese_card(engine, mode: str)
         assert SHIZUOKA_ZHEJIANG_EDUCATION in [h.chunk.id for h in hits], question
 
 
-def test_an_expansion_is_searched_by_bm25_only(engine) -> None:
-    question = "When did they sign the education memorandum?"
-    search = engine.retriever.search
-    # English words meet little in BM25; the corpus's names added to it do.
-    plain = search(question, mode="bm25", k=3)
-    expanded = search(question, mode="bm25", k=3, expansion="浙江省")
-    assert not all("浙江省" in h.chunk.text for h in plain)
-    assert expanded and all("浙江省" in h.chunk.text for h in expanded)
-    # The question's embedding is its own.
-    dense = [h.chunk.id for h in search(question, mode="dense", k=5)]
-    assert dense == [h.chunk.id for h in search(question, mode="dense", k=5, expansion="浙江省")]
-
-
 def test_programme_contact_question_finds_the_mofa_section(engine) -> None:
     hits = engine.retriever.search("外交実務研修員として職員を外務省に派遣したい", k=3)
     assert any(h.chunk.doc.startswith("003_") and "外交実務研修員" in h.chunk.text for h in hits)

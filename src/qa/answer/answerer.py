@@ -198,15 +198,10 @@ class Answerer:
         return self._name_index.find(text, lang)
 
     def search(self, q: Question, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The retrieved chunks the reader reads (at least 20, for cards found by name);
-        the places the question names in another script or by sound are searched by the
-        corpus's spelling too (BM25 only: the question's embedding is its own)."""
+        """The retrieved chunks the reader reads (at least 20, for cards found by name)."""
         if not q.text:
             return []
-        unwritten = " ".join(p for p in q.places if p not in q.lexical)
-        return self.retriever.search(
-            q.lexical, mode=self.mode, k=max(k, 20), filters=filters, expansion=unwritten
-        )
+        return self.retriever.search(q.lexical, mode=self.mode, k=max(k, 20), filters=filters)
 
     def read(
         self, question: str, *, filters: Filters | None = None

@@ -134,17 +134,9 @@ class Retriever:
         self.tokenizer = tokenizer
 
     def search(
-        self,
-        question: str,
-        *,
-        mode: str = "hybrid",
-        k: int = 5,
-        filters: Filters | None = None,
-        expansion: str = "",
+        self, question: str, *, mode: str = "hybrid", k: int = 5, filters: Filters | None = None
     ) -> list[Hit]:
-        """The ``k`` best chunks for ``question`` (fewer when filters allow fewer);
-        ``expansion``, words added to the BM25 query only (the corpus's own names for
-        what the question names in another script: Gyeongju → 慶州市).
+        """The ``k`` best chunks for ``question`` (fewer when filters allow fewer).
 
         Raises:
             ValueError: Unknown mode, ``k`` < 1, or dense search without an encoder.
@@ -156,13 +148,12 @@ class Retriever:
         if not question.strip():
             return []
         allowed = self._allowed(filters)
-        lexical = f"{question}\n{expansion}" if expansion else question
         if mode == "bm25":
-            scores, best = self._chunk_scores(self._bm25(lexical))
+            scores, best = self._chunk_scores(self._bm25(question))
         elif mode == "dense":
             scores, best = self._chunk_scores(self._dense(question))
         else:
-            scores, best = self._fused(question, allowed, max(_FUSE_DEPTH, k), lexical)
+            scores, best = self._fused(question, allowed, max(_FUSE_DEPTH, k))
         scores = np.where(allowed, scores, -np.inf)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
@@ -213,9 +204,9 @@ class Retriever:
         return np.where(has_passage, scores, -np.inf), best
 
     def _fused(
-        self, question: str, allowed: np.ndarray, depth: int, lexical_query: str
+        self, question: str, allowed: np.ndarray, depth: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        lexical, lexical_best = self._chunk_scores(self._bm25(lexical_query))
+        lexical, lexical_best = self._chunk_scores(self._bm25(question))
         dense, dense_best = self._chunk_scores(self._dense(question))
         fused = np.zeros(len(self.index.chunks), dtype=np.float64)
         for scores, weight in ((lexical, _BM25_WEIGHT), (dense, _DENSE_WEIGHT)):
