@@ -138,7 +138,7 @@ def _owners() -> dict[str, float]:
 
     owners: dict[str, float] = {}
     for main, population in _mains():
-        key = latin_key(main)
+        key = latin_key(main)  # folded to ASCII: München and Munchen are one
         owners[key] = max(owners.get(key, -1), population)
     for country in pycountry.countries:
         for attr in ("name", "common_name"):
@@ -179,10 +179,9 @@ def _all_cities() -> tuple[dict[str, Any], ...]:
 
 
 def _mains() -> Iterator[tuple[str, int]]:
-    """Every city's main name (ASCII) with its population, Japan's too."""
+    """Every city's main name with its population, Japan's too."""
     for city in _all_cities():
-        name = unicodedata.normalize("NFKD", city["name"]).encode("ascii", "ignore").decode()
-        yield name, int(city.get("population") or 0)
+        yield city["name"], int(city.get("population") or 0)
 
 
 def _cities() -> Iterator[tuple[str, int, tuple[str, ...]]]:
