@@ -14,6 +14,7 @@ import pytest
 
 from conftest import HashEncoder
 from qa.app.cli import main
+from qa.index.spans import span_texts
 from qa.index.store import Index, QAIndexError
 from qa.retrieval.engine import open_engine
 
@@ -56,7 +57,22 @@ def test_save_and_load_are_symmetric(engine, tmp_path: Path) -> None:
     assert loaded.passages == engine.index.passages
     assert loaded.dense.ntotal == engine.index.dense.ntotal
     assert loaded.bm25.vocab_dict == engine.index.bm25.vocab_dict
+    assert loaded.spans == engine.index.spans
+    assert np.array_equal(loaded.span_vectors, engine.index.span_vectors)
     assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary folder left
+
+
+def test_every_span_of_the_units_has_the_model_s_vector_of_its_text(engine) -> None:
+    index = engine.index
+    assert index.spans == span_texts(index.units)
+    assert len(index.spans) > len(index.units)
+    assert index.span_vectors.shape == (len(index.spans), index.manifest.dimension)
+    sample = index.spans[:: len(index.spans) // 25][:25]
+    rows = [index.spans.index(t) for t in sample]
+    stored = index.span_vectors[rows].astype(np.float32)
+    fresh = engine.embedder.encode_passages(sample)
+    # Stored as float16: each the text's own vector to three decimals.
+    assert np.min(np.sum(stored * fresh, axis=1)) > 0.999
 
 
 def test_a_failed_save_leaves_the_old_index_untouched(engine, tmp_path: Path, monkeypatch) -> None:

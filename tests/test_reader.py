@@ -9,10 +9,10 @@ import pytest
 
 from qa.corpus.schema import Card, Chunk, Segment
 from qa.evaluation.dataset import EvalItem
+from qa.index.spans import extract, unit_spans
 from qa.index.units import split_lines, units_hash, units_of
 from qa.query.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
-from qa.reader.extract import extract
 from qa.reader.features import QuestionView, bigrams
 from qa.reader.fit import Group, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
@@ -274,3 +274,38 @@ def test_typed_spans_new_to_the_question_and_echoing_units_are_marked() -> None:
     assert answer["k=date|has=quote"] == 1.0 and "k=date|new=quote" not in answer
     assert by_text["みなと祭りの開催"]["unit_echo"] == 1.0
     assert answer["unit_echo"] == 0.0
+
+
+def test_a_span_is_weighed_by_how_near_its_text_s_vector_is_to_the_question() -> None:
+    chunk = _section("参加者\n\n参加者は147名（日本側59名、中国側88名）。", "t#sec-v")
+    units = units_of(chunk)
+    unit = next(u for u in units if u.text.startswith("参加者は"))
+    spans = [unit.text[s:e] for _, s, e in unit_spans(unit)]
+    assert {"日本側59名", "中国側88名", "88名"} <= set(spans)
+    # Hand-made vectors: the question points at 中国側88名, half-way at 88名, away from
+    # every other span and from the unit.
+    question = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    near = {"中国側88名": [1.0, 0.0, 0.0], "88名": [0.6, 0.8, 0.0]}
+    vectors = np.array([near.get(t, [0.0, 0.0, 1.0]) for t in spans], dtype=np.float16)
+    unit_vectors = np.tile(np.array([0.0, 1.0, 0.0], dtype=np.float32), (len(units), 1))
+    weights = {"unit": {"ov_unit": 1.0}, "span": {"cos_span_gap": -10.0}}
+    reader = Reader(
+        [chunk], model=ReaderModel(weights), units=units, unit_vectors=unit_vectors,
+        spans=spans, span_vectors=vectors,
+    )  # fmt: skip
+    q = analyze("中国側の参加者は何名？")
+    whole = next(
+        c for c in reader.unit_candidates(reader.view(q), [(chunk, 1)])[0] if c.unit == unit
+    )
+    cands, feats = reader.span_candidates(reader.view(q), whole, question)
+    by_text = {c.text: f for c, f in zip(cands, feats, strict=True)}
+    assert by_text["中国側88名"]["cos_span_gap"] == pytest.approx(0.0)
+    assert by_text["88名"]["cos_span_gap"] == pytest.approx(0.4, abs=1e-3)
+    assert by_text["日本側59名"]["cos_span_gap"] == pytest.approx(1.0)
+    assert by_text[unit.text]["cos_span|t=unit"] == pytest.approx(0.0)
+    assert by_text["中国側88名"]["cos_span|t=phrase"] == pytest.approx(1.0)
+    reading = reader.read(q, [Hit(1, chunk, 1.0, "")], qvec=question)
+    assert reading.candidate is not None and reading.candidate.text == "中国側88名"
+    # Without the question's vector no span has a cosine.
+    _, plain = reader.span_candidates(reader.view(q), whole)
+    assert not any(k.startswith("cos_span") for f in plain for k in f)

@@ -176,7 +176,13 @@ class Answerer:
         }
         index = retriever.index
         self.reader = Reader(
-            chunks, editions, model, units=index.units, unit_vectors=index.unit_vectors
+            chunks,
+            editions,
+            model,
+            units=index.units,
+            unit_vectors=index.unit_vectors,
+            spans=index.spans,
+            span_vectors=index.span_vectors,
         )
         self.agreements = AgreementTable.from_chunks(chunks)
         self._chunks = {c.id: c for c in chunks}

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Bump when the folder layout or the manifest's fields change.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: What makes chunks and passages, under ``src/qa``: the parsers, cleaning, the lexicon

@@ -1,4 +1,5 @@
-"""The persisted hybrid index: chunks, passages, BM25 (bm25s) and dense vectors (FAISS).
+"""The persisted hybrid index: chunks, passages, BM25 (bm25s) and dense vectors (FAISS),
+with the reader's units and the spans inside them embedded too.
 
 One folder holds everything, with ``manifest.json`` saying what built it
 (:mod:`qa.index.manifest`: the model's and the chunks' identities, library
@@ -28,6 +29,7 @@ from qa.files import sha256_file, write_text_atomic
 from qa.index.manifest import INDEX_FORMAT, IndexManifest, chunk_digests
 from qa.index.passages import Passage, passages_of
 from qa.index.schema import manifest_problem
+from qa.index.spans import span_texts
 from qa.index.tokenize import JapaneseTokenizer
 from qa.index.units import Unit, units_hash, units_of
 from qa.index.world import WorldPlace, world_places
@@ -39,6 +41,8 @@ _PASSAGES = "passages.jsonl"
 _BM25 = "bm25"
 _DENSE = "dense.faiss"
 _UNITS = "units.npy"
+_SPANS = "spans.jsonl"
+_SPAN_VECTORS = "spans.npy"
 _WORLD = "world.jsonl"
 _MANIFEST = "manifest.json"
 #: In a folder being built: the pid of the process building it.
@@ -51,8 +55,9 @@ class QAIndexError(RuntimeError):
 
 class Index:
     """Chunks, their passages, the BM25 and dense indexes over the passages, the
-    reader's units of every chunk with their vectors, and the places of the world
-    the chunks write (:mod:`qa.index.world`).
+    reader's units of every chunk with their vectors, the texts of the spans inside
+    the units (:func:`qa.index.spans.span_texts`) with theirs, and the places of the
+    world the chunks write (:mod:`qa.index.world`).
 
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
@@ -66,14 +71,23 @@ class Index:
         manifest: IndexManifest,
         unit_vectors: np.ndarray,
         world: list[WorldPlace] | None = None,
+        spans: list[str] | None = None,
+        span_vectors: np.ndarray | None = None,
     ) -> None:
         if dense.ntotal != len(passages):
             raise QAIndexError(f"{dense.ntotal} vectors for {len(passages)} passages")
         units = [u for c in chunks for u in units_of(c)]
         if unit_vectors.shape[0] != len(units):
             raise QAIndexError(f"{unit_vectors.shape[0]} unit vectors for {len(units)} units")
+        spans = spans or []
+        if span_vectors is None:
+            span_vectors = np.zeros((0, unit_vectors.shape[1]), dtype=np.float16)
+        if span_vectors.shape[0] != len(spans):
+            raise QAIndexError(f"{span_vectors.shape[0]} span vectors for {len(spans)} spans")
         self.units: list[Unit] = units
         self.unit_vectors = unit_vectors
+        self.spans = spans
+        self.span_vectors = span_vectors
         self.chunks = chunks
         self.passages = passages
         self.bm25 = bm25
@@ -118,6 +132,8 @@ class Index:
         unit_vectors = np.ascontiguousarray(
             encode_passages([u.text for u in units]), dtype=np.float32
         ).astype(np.float16)
+        spans = span_texts(units)
+        span_vectors = np.ascontiguousarray(encode_passages(spans), dtype=np.float32)
         world = world_places(_written_texts(chunks))
         manifest = IndexManifest(
             **{
@@ -132,7 +148,10 @@ class Index:
                 "build_seconds": round(time.perf_counter() - started, 2),
             }
         )
-        return cls(chunks, passages, bm25, dense, manifest, unit_vectors, world)
+        return cls(
+            chunks, passages, bm25, dense, manifest, unit_vectors, world,
+            spans, span_vectors.astype(np.float16),
+        )  # fmt: skip
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically, replacing what was there."""
@@ -148,6 +167,8 @@ class Index:
             self.bm25.save(str(tmp / _BM25), show_progress=False)
             faiss.write_index(self.dense, str(tmp / _DENSE))
             np.save(tmp / _UNITS, self.unit_vectors, allow_pickle=False)
+            _write_jsonl(tmp / _SPANS, self.spans)
+            np.save(tmp / _SPAN_VECTORS, self.span_vectors, allow_pickle=False)
             _write_jsonl(tmp / _WORLD, (p.to_dict() for p in self.world))
             (tmp / _BUILDER).unlink()
             files = {
@@ -216,11 +237,15 @@ class Index:
             dense = faiss.read_index(str(path / _DENSE))
             unit_vectors = np.load(path / _UNITS, allow_pickle=False)
             world = [WorldPlace.from_dict(d) for d in _read_jsonl(path / _WORLD)]
+            spans = [str(t) for t in _read_jsonl(path / _SPANS)]
+            span_vectors = np.load(path / _SPAN_VECTORS, allow_pickle=False)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise QAIndexError(f"{path}: cannot be read ({exc})") from None
         if (len(chunks), len(passages)) != (manifest.chunks, manifest.passages):
             raise QAIndexError(f"{path}: damaged ({len(chunks)} chunks, {len(passages)} passages)")
-        index = cls(chunks, passages, bm25, dense, manifest, unit_vectors, world)
+        index = cls(
+            chunks, passages, bm25, dense, manifest, unit_vectors, world, spans, span_vectors
+        )
         if units_hash(index.units) != manifest.units_hash:
             raise QAIndexError(f"{path}: index is stale (the reader's units of its chunks changed)")
         return index
@@ -256,7 +281,7 @@ def _write_jsonl(path: Path, rows: Any) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[Any]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 

@@ -2,7 +2,9 @@
 
 Every unit of the top chunks (and of the cards that name every place the
 question names) offers spans: the unit whole, each typed span its extractors
-find, its clauses. Each span is scored with the fitted weights; a no-answer
+find, its clauses. Each span is scored with the fitted weights, by its type and
+words and by how near its meaning (the index's vector of its text) is to the
+question's; a no-answer
 candidate is scored beside them (as Haystack's ExtractiveReader appends one),
 and the reader abstains when it wins. One general check applies on top: a
 place the question names must be in the answering chunk.
@@ -24,9 +26,9 @@ import numpy as np
 
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
+from qa.index.spans import unit_spans
 from qa.index.units import Unit, units_of
 from qa.query.question import Question
-from qa.reader.extract import extract
 from qa.reader.features import (
     Candidate,
     ChunkTexts,
@@ -86,6 +88,8 @@ class Reader:
         model: Fitted weights; the shipped ``weights.json`` when ``None``.
         units: The units of ``chunks`` in order, as the index holds them (else split here).
         unit_vectors: One embedding per unit (the index's), for the question–unit cosine.
+        spans: Span texts with a vector (the index's :attr:`~qa.index.store.Index.spans`).
+        span_vectors: Their embeddings, for the question–span cosine.
     """
 
     def __init__(
@@ -96,6 +100,8 @@ class Reader:
         *,
         units: Sequence[Unit] | None = None,
         unit_vectors: np.ndarray | None = None,
+        spans: Sequence[str] = (),
+        span_vectors: np.ndarray | None = None,
     ) -> None:
         self.model = model if model is not None else ReaderModel.load()
         self._cards = [c for c in chunks if c.card is not None]
@@ -106,6 +112,8 @@ class Reader:
             self._units[u.chunk_id].append(u)
         self._row = {(u.chunk_id, u.start, u.end): i for i, u in enumerate(units)}
         self._vectors = None if unit_vectors is None else np.asarray(unit_vectors, dtype=np.float32)
+        self._span_row = {t: i for i, t in enumerate(spans)}
+        self._span_vectors = span_vectors
         #: Each chunk's text folded, and (when first read) its dated and named texts.
         self._text = {c.id: fold_nfkc(c.text) for c in chunks}
         self._dated: dict[str, ChunkTexts] = {}
@@ -241,11 +249,36 @@ class Reader:
         return grams
 
     def span_candidates(
-        self, v: QuestionView, unit: Candidate
+        self, v: QuestionView, unit: Candidate, qvec: np.ndarray | None = None
     ) -> tuple[list[Candidate], list[dict[str, float]]]:
-        """The spans of one unit that may be the answer, with their features."""
+        """The spans of one unit that may be the answer, with their features (``qvec``:
+        the question's embedding, for the cosine with each span that has a vector)."""
         cands = self._spans(unit.chunk, unit.unit, unit.rank)
-        return cands, [span_features(v, c) for c in cands]
+        feats = [span_features(v, c) for c in cands]
+        cosines = self._span_cosines(cands, qvec)
+        if cosines:
+            best = max(cosines.values())
+            for i, cos in cosines.items():
+                feats[i][f"cos_span|t={cands[i].stype}"] = cos
+                feats[i]["cos_span_gap"] = best - cos
+        return cands, feats
+
+    def _span_cosines(self, cands: list[Candidate], qvec: np.ndarray | None) -> dict[int, float]:
+        """Candidate position → its cosine with the question: the unit's vector for the
+        whole unit, the index's vector of the text for a span (none for a card field, or
+        for a text the index did not embed)."""
+        if qvec is None:
+            return {}
+        rows: dict[int, np.ndarray] = {}
+        for i, c in enumerate(cands):
+            if c.stype == "unit" and self._vectors is not None:
+                rows[i] = self._vectors[self._row[_key(c.unit)]]
+            elif self._span_vectors is not None and c.text in self._span_row:
+                rows[i] = self._span_vectors[self._span_row[c.text]]
+        if not rows:
+            return {}
+        sims = np.asarray(list(rows.values()), dtype=np.float32) @ qvec
+        return {i: float(s) for i, s in zip(rows, sims, strict=True)}
 
     def _typed_grams(self, unit: Unit) -> list[tuple[str, set[str]]]:
         """Each typed span of ``unit`` as (type, its bigrams); kept once found."""
@@ -260,9 +293,7 @@ class Reader:
     def _typed(self, unit: Unit) -> list[tuple[str, int, int]]:
         key = (unit.chunk_id, unit.start, unit.end)
         if key not in self._extracted:
-            self._extracted[key] = [
-                (kind, s, e) for kind, s, e in extract(unit.text) if (s, e) != (0, len(unit.text))
-            ]
+            self._extracted[key] = unit_spans(unit)
         return self._extracted[key]
 
     def _spans(self, chunk: Chunk, unit: Unit, rank: int) -> list[Candidate]:
@@ -311,14 +342,14 @@ class Reader:
                 break
             if self._holds_named(v, units[i].chunk):
                 best = int(i)
-                chosen = self._best_span(v, units[best])
+                chosen = self._best_span(v, units[best], qvec)
                 break
         return Reading(chosen, float(scores[best]), na_score, tuple(units), (*feats, na))
 
-    def _best_span(self, v: QuestionView, unit: Candidate) -> Candidate:
+    def _best_span(self, v: QuestionView, unit: Candidate, qvec: np.ndarray | None) -> Candidate:
         """The unit's most likely span, or the whole unit when that span is not likely
         enough and the unit is short enough to be an answer to this kind of question."""
-        spans, feats = self.span_candidates(v, unit)
+        spans, feats = self.span_candidates(v, unit, qvec)
         s = self.model.scores(feats, "span")
         p = np.exp(s - s.max())
         best = int(np.argmax(s))

@@ -2,7 +2,9 @@
 
 Each extractor takes a unit's text and returns ``(start, end)`` spans; the
 table :data:`EXTRACTORS` maps a span type to its extractor. Counters and eras
-come from the lexicon, not from here.
+come from the lexicon, not from here. The index embeds the text of every span
+of its units (:func:`span_texts`) so that the reader can weigh a span by its
+meaning as well as its type.
 
 Example:
     >>> text = "電話 03-5501-8087。毎年「みなと祭り」を開催"
@@ -14,15 +16,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from qa.index.tokenize import unidic_tagger
+from qa.index.units import Unit
 from qa.language.contact_forms import EMAIL, PHONE
 from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
 
-__all__ = ["EXTRACTORS", "extract"]
+__all__ = ["EXTRACTORS", "extract", "span_texts", "unit_spans"]
 
 _ERA = ERA_NAMES
 _DATE = re.compile(
@@ -166,3 +169,17 @@ def extract(text: str) -> list[tuple[str, int, int]]:
             seen.add((s, e))
             out.append((kind, s, e))
     return out
+
+
+def unit_spans(unit: Unit) -> list[tuple[str, int, int]]:
+    """The typed spans of ``unit``'s text short of the whole of it (a card field has
+    none: the field is its answer), as ``(type, start, end)`` within the unit."""
+    if unit.shape == "field":
+        return []
+    whole = (0, len(unit.text))
+    return [(kind, s, e) for kind, s, e in extract(unit.text) if (s, e) != whole]
+
+
+def span_texts(units: Iterable[Unit]) -> list[str]:
+    """The texts of every span of ``units`` (:func:`unit_spans`), each once, sorted."""
+    return sorted({u.text[s:e] for u in units for _, s, e in unit_spans(u)})
