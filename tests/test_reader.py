@@ -16,6 +16,7 @@ from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.features import QuestionView, bigrams
 from qa.reader.fit import Group, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
+from qa.reader.reader import held_span
 from qa.retrieval.retriever import Hit
 
 SECTION = (
@@ -309,3 +310,17 @@ def test_a_span_is_weighed_by_how_near_its_text_s_vector_is_to_the_question() ->
     # Without the question's vector no span has a cosine.
     _, plain = reader.span_candidates(reader.view(q), whole)
     assert not any(k.startswith("cos_span") for f in plain for k in f)
+
+
+def test_an_unsure_span_model_answers_with_the_shortest_span_around_its_best() -> None:
+    # A unit of 30 characters: two counts (0-3, 5-8) inside a clause (0-12), a date
+    # (20-26) elsewhere, and the unit itself (0-30).
+    bounds = [(0, 3), (5, 8), (0, 12), (20, 26), (0, 30)]
+    # Sure enough of the first count: it answers.
+    assert held_span(bounds, np.array([0.7, 0.1, 0.1, 0.05, 0.05]), 0.5, 120) == 0
+    # Torn between the two counts: the clause holding both holds 0.4 + 0.35 + 0.1.
+    assert held_span(bounds, np.array([0.4, 0.35, 0.1, 0.1, 0.05]), 0.5, 120) == 2
+    # Torn between a count and the date: only the whole unit holds enough.
+    assert held_span(bounds, np.array([0.4, 0.05, 0.0, 0.4, 0.15]), 0.5, 120) == 4
+    # ... unless the unit is longer than an answer may be: then the best span alone.
+    assert held_span(bounds, np.array([0.4, 0.05, 0.0, 0.4, 0.15]), 0.5, 20) == 0

@@ -30,6 +30,7 @@ from qa.evaluation.dataset import EvalItem, fold, load_dataset
 from qa.evaluation.scoring import answer_limit, score_answer
 from qa.files import sha256_file
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
+from qa.reader.reader import held_span, longest_answer
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
 
@@ -39,16 +40,19 @@ SHORT_FACTOR = 3
 
 class Group(NamedTuple):
     """One question's candidates: features, which are right (short ones preferred),
-    their texts, and which would be scored right by the eval's lenient rule."""
+    their texts, and which would be scored right by the eval's lenient rule; for the
+    spans of a unit also where each is and the longest answer the question takes."""
 
     features: list[dict[str, float]]
     labels: list[bool]
     texts: list[str]
     lenient: list[bool]
+    bounds: tuple[tuple[int, int], ...] = ()
+    limit: int = 0
 
 
 #: Span-probability thresholds tried: below it the whole unit is the answer.
-THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: No-answer margins tried: the best unit must outscore answering nothing by more.
 MARGINS = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 #: Right units per question whose spans are fitted on.
@@ -101,7 +105,16 @@ def build_groups(
                 h and len(t) <= answer_limit(item)
                 for h, t in zip(labels_for(item, span_texts, short=False), span_texts, strict=True)
             ]
-            span_groups.append(Group(feats, labels_for(item, span_texts), span_texts, lenient))
+            span_groups.append(
+                Group(
+                    feats,
+                    labels_for(item, span_texts),
+                    span_texts,
+                    lenient,
+                    tuple((c.start, c.end) for c in spans),
+                    longest_answer(q.answer_type),
+                )
+            )
     return unit_groups, span_groups
 
 
@@ -182,15 +195,11 @@ def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[fl
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
     """Held-out score of each span threshold: the mean of lenient and short-span accuracy
-    when the best span is kept only if its probability reaches the threshold (else the
-    whole unit)."""
+    of the span the reader answers with (:func:`~qa.reader.reader.held_span`)."""
 
     def outcome(g: Group, s: np.ndarray, threshold: float) -> float:
         p = np.exp(s - s.max())
-        p /= p.sum()
-        best = int(np.argmax(s))
-        whole = max(range(len(g.texts)), key=lambda i: len(g.texts[i]))
-        i = best if p[best] >= threshold else whole
+        i = held_span(g.bounds, p / p.sum(), threshold, g.limit)
         return (g.lenient[i] + g.labels[i]) / 2
 
     return _held_out(groups, l2, folds, "span", THRESHOLDS, outcome)

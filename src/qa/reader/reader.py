@@ -43,7 +43,7 @@ from qa.reader.features import (
 from qa.reader.model import ReaderModel
 from qa.retrieval.retriever import Filters, Hit
 
-__all__ = ["Reader", "Reading"]
+__all__ = ["Reader", "Reading", "held_span", "longest_answer"]
 
 #: Chunks read per question: the top hits, plus cards that name every place asked.
 TOP_HITS = 5
@@ -352,11 +352,9 @@ class Reader:
         spans, feats = self.span_candidates(v, unit, qvec)
         s = self.model.scores(feats, "span")
         p = np.exp(s - s.max())
-        best = int(np.argmax(s))
-        limit = LONG_ANSWER if v.q.answer_type in LONG_TYPES else SHORT_ANSWER
-        if p[best] / p.sum() >= self.model.span_threshold or unit.end - unit.start > limit:
-            return spans[best]
-        return unit
+        bounds = [(c.start, c.end) for c in spans]
+        limit = longest_answer(v.q.answer_type)
+        return spans[held_span(bounds, p / p.sum(), self.model.span_threshold, limit)]
 
     def _texts(self, chunk: Chunk) -> ChunkTexts:
         texts = self._dated.get(chunk.id)
@@ -374,6 +372,35 @@ class Reader:
                 f"{self._editions.get(chunk.doc, '')}"
             )
         return v.holds_named(text)
+
+
+def longest_answer(answer_type: str) -> int:
+    """The longest answer to a question asking for ``answer_type``."""
+    return LONG_ANSWER if answer_type in LONG_TYPES else SHORT_ANSWER
+
+
+def held_span(
+    bounds: Sequence[tuple[int, int]], p: np.ndarray, threshold: float, limit: int
+) -> int:
+    """Which of a unit's spans (``bounds``: start and end of each, the whole unit among
+    them when it is short enough to be offered; ``p``: their probabilities) answers.
+
+    The most likely span when its probability reaches ``threshold``; else the shortest
+    span around it that holds ``threshold`` of the probability (the spans inside it
+    count) and is at most ``limit`` characters, such as the clause of a count the
+    model cannot choose between, or the whole unit; else the most likely one.
+    """
+    best = int(np.argmax(p))
+    if p[best] >= threshold:
+        return best
+    start, end = bounds[best]
+    around = [
+        i
+        for i, (s, e) in enumerate(bounds)
+        if s <= start and end <= e and e - s <= limit
+        and sum(q for (a, b), q in zip(bounds, p, strict=True) if s <= a and b <= e) >= threshold
+    ]  # fmt: skip
+    return min(around, key=lambda i: bounds[i][1] - bounds[i][0]) if around else best
 
 
 def _key(unit: Unit) -> tuple[str, int, int]:
