@@ -9,7 +9,7 @@ import pytest
 
 from qa.corpus.schema import Card, Chunk, Segment
 from qa.evaluation.dataset import EvalItem
-from qa.index.spans import extract, unit_spans
+from qa.index.spans import extract, span_window, unit_spans
 from qa.index.units import split_lines, units_hash, units_of
 from qa.query.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
@@ -305,6 +305,10 @@ def test_a_span_is_weighed_by_how_near_its_text_s_vector_is_to_the_question() ->
     assert by_text["日本側59名"]["cos_span_gap"] == pytest.approx(1.0)
     assert by_text[unit.text]["cos_span|t=unit"] == pytest.approx(0.0)
     assert by_text["中国側88名"]["cos_span|t=phrase"] == pytest.approx(1.0)
+    # A count is also weighed by the clause it sits in: 88名 by 中国側88名.
+    assert by_text["88名"]["cos_window_gap"] == pytest.approx(0.0)
+    assert by_text["59名"]["cos_window_gap"] == pytest.approx(1.0)
+    assert "cos_window_gap" not in by_text[unit.text]
     reading = reader.read(q, [Hit(1, chunk, 1.0, "")], qvec=question)
     assert reading.candidate is not None and reading.candidate.text == "中国側88名"
     # Without the question's vector no span has a cosine.
@@ -324,3 +328,16 @@ def test_an_unsure_span_model_answers_with_the_shortest_span_around_its_best() -
     assert held_span(bounds, np.array([0.4, 0.05, 0.0, 0.4, 0.15]), 0.5, 120) == 4
     # ... unless the unit is longer than an answer may be: then the best span alone.
     assert held_span(bounds, np.array([0.4, 0.05, 0.0, 0.4, 0.15]), 0.5, 20) == 0
+
+
+def test_a_span_s_window_is_the_clause_it_sits_in() -> None:
+    text = "参加者は147名（日本側59名、中国側88名）。"
+    pairs = (("88名", "中国側88名"), ("59名", "日本側59名"), ("147名", "参加者は147名"))
+    for span, clause in pairs:
+        s = text.index(span)
+        a, b = span_window(text, s, s + len(span))
+        assert text[a:b] == clause
+    # A span across a cut reaches to the cuts outside it.
+    s = text.index("59名、中国")
+    a, b = span_window(text, s, s + len("59名、中国"))
+    assert text[a:b] == "日本側59名、中国側88名"

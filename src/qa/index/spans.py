@@ -25,7 +25,7 @@ from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
 
-__all__ = ["EXTRACTORS", "extract", "span_texts", "unit_spans"]
+__all__ = ["EXTRACTORS", "extract", "span_texts", "span_window", "unit_spans"]
 
 _ERA = ERA_NAMES
 _DATE = re.compile(
@@ -180,6 +180,29 @@ def unit_spans(unit: Unit) -> list[tuple[str, int, int]]:
     return [(kind, s, e) for kind, s, e in extract(unit.text) if (s, e) != whole]
 
 
+#: What ends the clause a span sits in.
+_WINDOW_CUT = re.compile(r"[、，,；;：:\t。！？!?\n（）()「」]")
+
+
+def span_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of ``text`` around ``text[start:end]``: from the cut before it to the
+    cut after it (commas, stops, tabs, brackets), the span itself when it spans a cut."""
+    a = start
+    while a > 0 and not _WINDOW_CUT.match(text[a - 1]):
+        a -= 1
+    b = end
+    while b < len(text) and not _WINDOW_CUT.match(text[b]):
+        b += 1
+    return a, b
+
+
 def span_texts(units: Iterable[Unit]) -> list[str]:
-    """The texts of every span of ``units`` (:func:`unit_spans`), each once, sorted."""
-    return sorted({u.text[s:e] for u in units for _, s, e in unit_spans(u)})
+    """The texts of every span of ``units`` (:func:`unit_spans`) and of the clause
+    around each (:func:`span_window`), each once, sorted."""
+    texts = set()
+    for u in units:
+        for _, s, e in unit_spans(u):
+            a, b = span_window(u.text, s, e)
+            texts.add(u.text[s:e])
+            texts.add(u.text[a:b])
+    return sorted(texts)

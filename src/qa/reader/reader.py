@@ -26,7 +26,7 @@ import numpy as np
 
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
-from qa.index.spans import unit_spans
+from qa.index.spans import span_window, unit_spans
 from qa.index.units import Unit, units_of
 from qa.query.question import Question
 from qa.reader.features import (
@@ -261,7 +261,31 @@ class Reader:
             for i, cos in cosines.items():
                 feats[i][f"cos_span|t={cands[i].stype}"] = cos
                 feats[i]["cos_span_gap"] = best - cos
+        windows = self._window_cosines(cands, qvec)
+        if windows:
+            best = max(windows.values())
+            for i, cos in windows.items():
+                feats[i]["cos_window_gap"] = best - cos
         return cands, feats
+
+    def _window_cosines(self, cands: list[Candidate], qvec: np.ndarray | None) -> dict[int, float]:
+        """Candidate position → the cosine of the question with the clause the span sits
+        in (:func:`~qa.index.spans.span_window`), for spans inside their unit."""
+        if qvec is None or self._span_vectors is None:
+            return {}
+        rows: dict[int, int] = {}
+        for i, c in enumerate(cands):
+            if c.stype == "unit" or c.stype.startswith("field:"):
+                continue
+            text = c.unit.text
+            a, b = span_window(text, c.start - c.unit.start, c.end - c.unit.start)
+            row = self._span_row.get(text[a:b])
+            if row is not None:
+                rows[i] = row
+        if not rows:
+            return {}
+        sims = self._span_vectors[list(rows.values())].astype(np.float32) @ qvec
+        return {i: float(s) for i, s in zip(rows, sims, strict=True)}
 
     def _span_cosines(self, cands: list[Candidate], qvec: np.ndarray | None) -> dict[int, float]:
         """Candidate position → its cosine with the question: the unit's vector for the
