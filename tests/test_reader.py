@@ -16,7 +16,7 @@ from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.features import QuestionView, bigrams
 from qa.reader.fit import Group, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
-from qa.reader.reader import held_span
+from qa.reader.span_choice import held_span
 from qa.retrieval.retriever import Hit
 
 SECTION = (

@@ -30,7 +30,7 @@ from qa.evaluation.dataset import EvalItem, fold, load_dataset
 from qa.evaluation.scoring import answer_limit, score_answer
 from qa.files import sha256_file
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
-from qa.reader.reader import held_span, longest_answer
+from qa.reader.span_choice import held_span, longest_answer
 
 __all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
 
@@ -195,7 +195,7 @@ def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[fl
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
     """Held-out score of each span threshold: the mean of lenient and short-span accuracy
-    of the span the reader answers with (:func:`~qa.reader.reader.held_span`)."""
+    of the span the reader answers with (:func:`~qa.reader.span_choice.held_span`)."""
 
     def outcome(g: Group, s: np.ndarray, threshold: float) -> float:
         p = np.exp(s - s.max())

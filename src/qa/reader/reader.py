@@ -26,7 +26,7 @@ import numpy as np
 
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
-from qa.index.spans import span_window, unit_spans
+from qa.index.spans import unit_spans
 from qa.index.units import Unit, units_of
 from qa.query.question import Question
 from qa.reader.features import (
@@ -41,19 +41,16 @@ from qa.reader.features import (
     unit_features,
 )
 from qa.reader.model import ReaderModel
+from qa.reader.span_choice import SpanVectors, held_span, longest_answer, meaning_features
 from qa.retrieval.retriever import Filters, Hit
 
-__all__ = ["Reader", "Reading", "held_span", "longest_answer"]
+__all__ = ["Reader", "Reading"]
 
 #: Chunks read per question: the top hits, plus cards that name every place asked.
 TOP_HITS = 5
 NAMED_CARDS = 3
 #: Longest span offered (characters).
 MAX_SPAN = 400
-#: Longest answer to a question for a value, and to one for reasons, lists or definitions.
-SHORT_ANSWER = 120
-LONG_ANSWER = 400
-LONG_TYPES = frozenset({"reason", "list", "definition", "other"})
 
 
 #: A unit's bigram sets: its chunk's, its own, its context's, its neighbours'.
@@ -112,8 +109,7 @@ class Reader:
             self._units[u.chunk_id].append(u)
         self._row = {(u.chunk_id, u.start, u.end): i for i, u in enumerate(units)}
         self._vectors = None if unit_vectors is None else np.asarray(unit_vectors, dtype=np.float32)
-        self._span_row = {t: i for i, t in enumerate(spans)}
-        self._span_vectors = span_vectors
+        self._span_vectors = SpanVectors(spans, span_vectors)
         #: Each chunk's text folded, and (when first read) its dated and named texts.
         self._text = {c.id: fold_nfkc(c.text) for c in chunks}
         self._dated: dict[str, ChunkTexts] = {}
@@ -255,54 +251,10 @@ class Reader:
         the question's embedding, for the cosine with each span that has a vector)."""
         cands = self._spans(unit.chunk, unit.unit, unit.rank)
         feats = [span_features(v, c) for c in cands]
-        cosines = self._span_cosines(cands, qvec)
-        if cosines:
-            best = max(cosines.values())
-            for i, cos in cosines.items():
-                feats[i][f"cos_span|t={cands[i].stype}"] = cos
-                feats[i]["cos_span_gap"] = best - cos
-        windows = self._window_cosines(cands, qvec)
-        if windows:
-            best = max(windows.values())
-            for i, cos in windows.items():
-                feats[i]["cos_window_gap"] = best - cos
+        if qvec is not None:
+            own = None if self._vectors is None else self._vectors[self._row[_key(unit.unit)]]
+            meaning_features(cands, feats, qvec, self._span_vectors, own)
         return cands, feats
-
-    def _window_cosines(self, cands: list[Candidate], qvec: np.ndarray | None) -> dict[int, float]:
-        """Candidate position → the cosine of the question with the clause the span sits
-        in (:func:`~qa.index.spans.span_window`), for spans inside their unit."""
-        if qvec is None or self._span_vectors is None:
-            return {}
-        rows: dict[int, int] = {}
-        for i, c in enumerate(cands):
-            if c.stype == "unit" or c.stype.startswith("field:"):
-                continue
-            text = c.unit.text
-            a, b = span_window(text, c.start - c.unit.start, c.end - c.unit.start)
-            row = self._span_row.get(text[a:b])
-            if row is not None:
-                rows[i] = row
-        if not rows:
-            return {}
-        sims = self._span_vectors[list(rows.values())].astype(np.float32) @ qvec
-        return {i: float(s) for i, s in zip(rows, sims, strict=True)}
-
-    def _span_cosines(self, cands: list[Candidate], qvec: np.ndarray | None) -> dict[int, float]:
-        """Candidate position → its cosine with the question: the unit's vector for the
-        whole unit, the index's vector of the text for a span (none for a card field, or
-        for a text the index did not embed)."""
-        if qvec is None:
-            return {}
-        rows: dict[int, np.ndarray] = {}
-        for i, c in enumerate(cands):
-            if c.stype == "unit" and self._vectors is not None:
-                rows[i] = self._vectors[self._row[_key(c.unit)]]
-            elif self._span_vectors is not None and c.text in self._span_row:
-                rows[i] = self._span_vectors[self._span_row[c.text]]
-        if not rows:
-            return {}
-        sims = np.asarray(list(rows.values()), dtype=np.float32) @ qvec
-        return {i: float(s) for i, s in zip(rows, sims, strict=True)}
 
     def _typed_grams(self, unit: Unit) -> list[tuple[str, set[str]]]:
         """Each typed span of ``unit`` as (type, its bigrams); kept once found."""
@@ -396,35 +348,6 @@ class Reader:
                 f"{self._editions.get(chunk.doc, '')}"
             )
         return v.holds_named(text)
-
-
-def longest_answer(answer_type: str) -> int:
-    """The longest answer to a question asking for ``answer_type``."""
-    return LONG_ANSWER if answer_type in LONG_TYPES else SHORT_ANSWER
-
-
-def held_span(
-    bounds: Sequence[tuple[int, int]], p: np.ndarray, threshold: float, limit: int
-) -> int:
-    """Which of a unit's spans (``bounds``: start and end of each, the whole unit among
-    them when it is short enough to be offered; ``p``: their probabilities) answers.
-
-    The most likely span when its probability reaches ``threshold``; else the shortest
-    span around it that holds ``threshold`` of the probability (the spans inside it
-    count) and is at most ``limit`` characters, such as the clause of a count the
-    model cannot choose between, or the whole unit; else the most likely one.
-    """
-    best = int(np.argmax(p))
-    if p[best] >= threshold:
-        return best
-    start, end = bounds[best]
-    around = [
-        i
-        for i, (s, e) in enumerate(bounds)
-        if s <= start and end <= e and e - s <= limit
-        and sum(q for (a, b), q in zip(bounds, p, strict=True) if s <= a and b <= e) >= threshold
-    ]  # fmt: skip
-    return min(around, key=lambda i: bounds[i][1] - bounds[i][0]) if around else best
 
 
 def _key(unit: Unit) -> tuple[str, int, int]:
