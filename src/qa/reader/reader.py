@@ -323,8 +323,9 @@ class Reader:
         return Reading(chosen, float(scores[best]), na_score, tuple(units), (*feats, na))
 
     def _best_span(self, v: QuestionView, unit: Candidate, qvec: np.ndarray | None) -> Candidate:
-        """The unit's most likely span, or the whole unit when that span is not likely
-        enough and the unit is short enough to be an answer to this kind of question."""
+        """The span of the unit the span model answers with (:func:`held_span`): its most
+        likely one, or when that is not likely enough the shortest around it that holds
+        enough of the probability (a clause, or the whole unit)."""
         spans, feats = self.span_candidates(v, unit, qvec)
         s = self.model.scores(feats, "span")
         p = np.exp(s - s.max())

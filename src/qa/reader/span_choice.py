@@ -21,7 +21,7 @@ import numpy as np
 from qa.index.spans import span_window
 from qa.reader.features import Candidate
 
-__all__ = ["LONG_TYPES", "SpanVectors", "held_span", "longest_answer", "meaning_features"]
+__all__ = ["SpanVectors", "held_span", "longest_answer", "meaning_features"]
 
 #: Longest answer to a question for a value, and to one for reasons, lists or definitions.
 SHORT_ANSWER = 120
