@@ -207,7 +207,7 @@ class Answerer:
         """The retrieved chunks the reader reads (at least 20, for cards found by name)."""
         if not q.text:
             return []
-        return self.retriever.search(q.lexical, mode=self.mode, k=max(k, 20), filters=filters)
+        return self.retriever.search(q.search, mode=self.mode, k=max(k, 20), filters=filters)
 
     def read(
         self, question: str, *, filters: Filters | None = None
@@ -215,7 +215,7 @@ class Answerer:
         """Analysis, hits and the reader's finding, for fitting and inspection."""
         q = self.analyze(question or "")
         hits = self.search(q, filters=filters)
-        return q, hits, self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
+        return q, hits, self.reader.read(q, hits, filters, self.retriever.query_vector(q.search))
 
     def answer(
         self,
@@ -239,7 +239,7 @@ class Answerer:
         t1 = time.perf_counter()
         reading = None
         if hits and not self._asks_nothing(q):
-            reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.lexical))
+            reading = self.reader.read(q, hits, filters, self.retriever.query_vector(q.search))
         selection = self.listing(q, reading, hits, filters)
         if selection is not None:
             listed = self._listed(question, q, selection, t0, t1)

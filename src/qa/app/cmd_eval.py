@@ -222,7 +222,9 @@ def _print_eval(run, by_id) -> None:
     print(f"\nNot in the top 5 ({last.mode}): {len(missed)}")
     for i in missed:
         rank = "" if last.ranks[i] is None else last.ranks[i]
-        print(f"  {i} [rank {rank or '>10'}] {by_id[i].question}  → {by_id[i].answers[0]}")
+        item = by_id[i]
+        gold = item.answers[0] if item.answers else f"count {item.count}"
+        print(f"  {i} [rank {rank or '>10'}] {item.question}  → {gold}")
     _print_answer_report(run)
 
 

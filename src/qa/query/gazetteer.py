@@ -33,7 +33,7 @@ from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
 from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
 from qa.query.names import KATAKANA_RUN, NameIndex, loanword, place_word
-from qa.query.question import NAME_SEPARATORS, name_components
+from qa.query.question import NAME_SEPARATORS, kana_compounds, name_components
 
 __all__ = ["Gazetteer"]
 
@@ -181,6 +181,8 @@ def _foreign(written: str, countries: Sequence[str]) -> Iterator[tuple[str, str 
     country written before it (大韓民国：釜山広域市、仁川広域市), else the card's one
     country."""
     current = countries[0] if len(countries) == 1 else None
+    for name in kana_compounds(written):  # バス・ノルマンディ州, which ・ would split
+        yield name, current
     for part in NAME_SEPARATORS.split(written):
         current = next(iter(countries_in(part)), current)
         for name in name_components(part):

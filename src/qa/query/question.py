@@ -45,6 +45,10 @@ _KANA = re.compile(f"[{KANA_CHARS}]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 #: What separates the names of a card's side (東京都、大阪府・兵庫県; 中国：青島市).
 NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
+#: One place written as katakana words joined by ・ or ＝ (バス・ノルマンディ州,
+#: モン・サン＝ミッシェル), with its suffix if any: kept whole as well as split, since
+#: ・ also separates places in a list (カステリョン市・セビリア市, where 市 ends each).
+_KANA_COMPOUND = re.compile(rf"[ァ-ヴ][ァ-ヴー]*(?:[・=][ァ-ヴ][ァ-ヴー]*)+[{PLACE_SUFFIXES}]*")
 #: A place name ends in an administrative suffix.
 _COMPONENT = re.compile(rf".+?[{PLACE_SUFFIXES}]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
@@ -94,6 +98,14 @@ class Question:
     lexical: str = ""
     unheard: tuple[str, ...] = ()
     offices: tuple[str, ...] = ()
+
+    @property
+    def search(self) -> str:
+        """What retrieval and the reader's word overlap match: :attr:`lexical`, and the
+        corpus's spelling of each place the question names in another (Tiantai → 天台,
+        テンシン → 天津), which no word of the question would meet."""
+        other = [p for p in self.places if p not in self.lexical]
+        return "\n".join([self.lexical, *other]) if other else self.lexical
 
 
 #: Longest question read (characters); longer ones are refused, not cut.
@@ -150,7 +162,7 @@ def name_components(name: str) -> set[str]:
     nothing but suffixes (``市町村``) is no name.
     """
     name = unicodedata.normalize("NFKC", name).strip()
-    out: set[str] = set()
+    out: set[str] = kana_compounds(name)
     for part in NAME_SEPARATORS.split(name):
         part = part.lstrip("ー－-")  # a dash left over from "foreign－Japanese"
         if len(part.rstrip(PLACE_SUFFIXES)) < 1 or len(part) < 2:
@@ -173,6 +185,18 @@ def name_components(name: str) -> set[str]:
             out.add(comp + part[pos:])
         if len(part) >= 2 and part.rstrip(PLACE_SUFFIXES):
             out.add(part)
+    return out
+
+
+def kana_compounds(name: str) -> set[str]:
+    """The places ``name`` writes as katakana words joined by ・ or ＝, whole, with and
+    without their suffix: バス・ノルマンディ州 → itself and バス・ノルマンディ."""
+    out: set[str] = set()
+    for m in _KANA_COMPOUND.finditer(unicodedata.normalize("NFKC", name)):
+        out.add(m.group(0))
+        stem = place_stem(m.group(0))
+        if stem != m.group(0) and len(stem) >= 2:
+            out.add(stem)
     return out
 
 

@@ -96,7 +96,7 @@ def build_groups(
             Group(list(reading.unit_features), [*holds, not item.answerable], [*texts, ""], [])
         )
         view = answerer.reader.view(q)
-        qvec = answerer.retriever.query_vector(q.lexical)
+        qvec = answerer.retriever.query_vector(q.search)
         right = [u for u, h in zip(reading.units, holds, strict=True) if h]
         for unit in right[:SPAN_UNITS]:
             spans, feats = answerer.reader.span_candidates(view, unit, qvec)
