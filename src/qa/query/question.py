@@ -101,9 +101,10 @@ class Question:
 
     @property
     def search(self) -> str:
-        """What retrieval and the reader's word overlap match: :attr:`lexical`, and the
-        corpus's spelling of each place the question names in another (Tiantai → 天台,
-        テンシン → 天津), which no word of the question would meet."""
+        """What retrieval searches and the question's vector is made of: :attr:`lexical`,
+        and the corpus's spelling of each place the question names in another (Tiantai
+        → 天台, テンシン → 天津), which no word of the question would meet. The reader's
+        word overlap stays on :attr:`lexical` (with these names it measured worse)."""
         other = [p for p in self.places if p not in self.lexical]
         return "\n".join([self.lexical, *other]) if other else self.lexical
 
