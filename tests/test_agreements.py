@@ -73,6 +73,9 @@ def test_years_bound_the_dates(table: AgreementTable) -> None:
     assert _select(table, "1990年代に結ばれた提携をすべて") == ["c1", "c4"]
     assert _select(table, "平成の時代に結ばれた提携をすべて") == ["c1", "c4", "c2", "c5", "c3"]
     assert _select(table, "昭和に結ばれた提携はいくつ？") == []
+    # From one year to another, in eras: the second year closes the range the first opens.
+    assert _select(table, "平成8年から平成17年の間に結ばれた提携は？") == ["c1", "c4", "c2"]
+    assert _select(table, "2005年から2011年の間の提携を挙げて") == ["c2", "c5"]
 
 
 def test_fields_by_word_by_mark_and_by_group(table: AgreementTable) -> None:

@@ -107,11 +107,21 @@ def test_search_json_from_stdin(engine, capsys, monkeypatch) -> None:
         "クレア北京事務所の電話番号",
     ]
     first = rows[0]
-    assert set(first) == {"question", "hits", "timings_ms"}
+    assert set(first) == {"question", "searched", "hits", "timings_ms"}
     assert [h["rank"] for h in first["hits"]] == [1, 2, 3]
     assert set(first["hits"][0]) == {"rank", "chunk_id", "doc", "title", "text", "score"}
     assert "002#card-1-06" in [h["chunk_id"] for h in first["hits"]]
     assert first["timings_ms"]["total"] > 0
+
+
+def test_search_looks_for_a_latin_place_name_as_the_corpus_writes_it(engine, capsys) -> None:
+    # As the answerer does: no word of "Tiantai" is in the survey, 天台 (天台県) is.
+    args = ["search", "--json", "Which town signed with Tiantai County?", "-k", "3"]
+    assert main([*args, "--no-rebuild", "--index", str(engine.config.index_dir)]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert "天台" in row["searched"] and row["question"] in row["searched"]
+    top = row["hits"][0]
+    assert "天台県" in top["text"], top["title"]
 
 
 def _small_dataset(tmp_path: Path) -> Path:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+import unicodedata
 
 from qa.app.cli_common import Parents, UsageError, filters, questions
 from qa.config import Config
@@ -20,14 +21,18 @@ def add(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "search",
         parents=[parents.corpus, parents.index, parents.question],
         help="retrieve the passages for a question",
-        description="Retrieve the best chunks for a question. With --json and '-' as the "
-        "question, read one question per line from stdin and write one JSON line each.",
+        description="Retrieve the best chunks for a question, searched as the answerer "
+        "searches it (with the corpus's spelling of places named in another script). With "
+        "--json and '-' as the question, read one question per line from stdin and write one "
+        "JSON line each.",
     )
     p.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: hybrid)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    from qa.query.gazetteer import Gazetteer
+    from qa.query.question import analyze
     from qa.retrieval.engine import open_engine
 
     wanted = filters(args.filter)
@@ -37,18 +42,25 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     if not wanted.matches_anything(engine.index.chunks):
         print(f"qa: note: no chunk matches the filters ({wanted.describe()})", file=sys.stderr)
+    # Search as the answerer does: the question with the corpus's spelling of each
+    # place it names in another script (Question.search).
+    gazetteer = Gazetteer.from_chunks(engine.index.chunks, engine.index.world)
     for question in batch:  # a bad line of a batch is printed as its error, in its place
         started = time.perf_counter()
-        hits = engine.retriever.search(question, mode=cfg.mode, k=cfg.top_k, filters=wanted)
+        searched = analyze(question, gazetteer.names, gazetteer).search or question
+        hits = engine.retriever.search(searched, mode=cfg.mode, k=cfg.top_k, filters=wanted)
         total_ms = (time.perf_counter() - started) * 1000
         if args.json:
             record = {
                 "question": question,
+                "searched": searched,
                 "hits": [h.to_dict() for h in hits],
                 "timings_ms": {"total": round(total_ms, 2)},
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)
             continue
+        if searched.split() != unicodedata.normalize("NFKC", question).split():
+            print(f"(searched: {' '.join(searched.split())})")
         if not hits:
             print("No hits.")
         for h in hits:

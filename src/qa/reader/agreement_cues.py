@@ -72,12 +72,14 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
 
     A year alone is itself, two years alone a range; a year with an ``after``
     or ``before`` word beside it (after it in Japanese and Chinese, before it
-    in English) is a bound; a year with a ``decade`` word is its decade.
+    in English) is a bound, and another year with no such word closes the range
+    it opens; a year with a ``decade`` word is its decade.
     """
     mentions = year_mentions(text, lang)
     if not mentions:
         return _era_range(text)
     lo, hi, bounded = 0, 9999, False
+    plain = []
     for year, start, end in mentions:
         if lang == "en":
             beside = text[max(0, start - _NEAR[lang]) : start].lower()
@@ -93,7 +95,16 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
             hi, bounded = min(hi, year - 1), True
         elif any(w in beside for w in _cues("before")):
             hi, bounded = min(hi, year), True
+        else:
+            plain.append(year)
     if bounded:
+        # From one year to another (平成6年から平成10年の間): the year without a word
+        # beside it ends the range the other opens.
+        for year in plain:
+            if hi == 9999 and year >= lo:
+                hi = year
+            elif lo == 0 and year <= hi:
+                lo = year
         return lo, hi
     years = [y for y, _, _ in mentions]
     return (min(years), max(years)) if len(set(years)) <= 2 else None

@@ -32,7 +32,7 @@ from qa.files import sha256_file
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 from qa.reader.span_choice import held_span, longest_answer
 
-__all__ = ["Group", "build_groups", "cross_validate", "labels_for", "main"]
+__all__ = ["Group", "build_groups", "cautious_margin", "cross_validate", "labels_for", "main"]
 
 #: A right answer at most this many times the gold's length counts as short.
 SHORT_FACTOR = 3
@@ -55,6 +55,8 @@ class Group(NamedTuple):
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: No-answer margins tried: the best unit must outscore answering nothing by more.
 MARGINS = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+#: Held-out accuracies this close to the best are not told apart when choosing a margin.
+MARGIN_TOLERANCE = 0.002
 #: Right units per question whose spans are fitted on.
 SPAN_UNITS = 2
 
@@ -193,6 +195,14 @@ def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[fl
     return _held_out(groups, l2, folds, "unit", MARGINS, outcome)
 
 
+def cautious_margin(by_margin: dict[float, float]) -> float:
+    """The largest margin whose held-out accuracy is within :data:`MARGIN_TOLERANCE` of
+    the best: between margins the training set cannot tell apart, the one that answers
+    less, since a wrong answer costs a user more than "the documents do not say"."""
+    best = max(by_margin.values())
+    return max(m for m, acc in by_margin.items() if acc >= best - MARGIN_TOLERANCE)
+
+
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
     """Held-out score of each span threshold: the mean of lenient and short-span accuracy
     of the span the reader answers with (:func:`~qa.reader.span_choice.held_span`)."""
@@ -256,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threshold = max(by_threshold, key=lambda t: by_threshold[t])
     print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
     by_margin = choose_margin(units, chosen["unit"], args.folds)
-    margin = max(by_margin, key=lambda m: (by_margin[m], -abs(m)))
+    margin = cautious_margin(by_margin)
     print(f"no-answer margin {margin:g} ({by_margin})", file=sys.stderr)
     # Which answer, the reader's or a list of agreements: fitted on what the
     # reader just fitted answers.
