@@ -4,11 +4,12 @@ from the command line, and plain-text tables."""
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from qa.app.batch import Batch, Line, read_lines
 from qa.config import Config
@@ -17,6 +18,9 @@ from qa.corpus.documents import load_corpus
 from qa.corpus.schema import Chunk, Document
 from qa.query.question import clean_question
 from qa.retrieval.retriever import Filters
+
+if TYPE_CHECKING:
+    from qa.index.store import Index
 
 __all__ = [
     "Parents",
@@ -27,6 +31,7 @@ __all__ = [
     "load",
     "parents",
     "questions",
+    "searched_as_answered",
     "table",
 ]
 
@@ -135,6 +140,22 @@ def check_question(text: str) -> str:
         return clean_question(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def searched_as_answered(index: Index) -> Callable[[str], str]:
+    """Question → what the answerer searches for it over ``index`` (``Question.search``:
+    the question with the corpus's spelling of each place it names in another script),
+    each question analysed once."""
+    from qa.query.gazetteer import Gazetteer
+    from qa.query.question import analyze
+
+    gazetteer = Gazetteer.from_chunks(index.chunks, index.world)
+
+    @functools.lru_cache(maxsize=4096)
+    def searched(question: str) -> str:
+        return analyze(question, gazetteer.names, gazetteer).search or question
+
+    return searched
 
 
 def bar(desc: str) -> Callable[[Iterable[T]], Iterable[T]]:

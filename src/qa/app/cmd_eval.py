@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from qa.app.cli_common import Parents, UsageError, bar, table
+from qa.app.cli_common import Parents, UsageError, bar, searched_as_answered, table
 from qa.config import Config
 from qa.retrieval.retriever import MODES
 
@@ -102,22 +102,19 @@ def _eval_run(args: argparse.Namespace, cfg: Config, dataset: Path, items):
     from qa.evaluation.report import describe_index
     from qa.evaluation.retrieval_scores import retrieval_report
     from qa.evaluation.scoring import EvalRun
-    from qa.query.gazetteer import Gazetteer
-    from qa.query.question import analyze
     from qa.retrieval.engine import open_engine
 
     started = datetime.now(UTC)
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     modes = MODES if args.eval_mode == "all" else (args.eval_mode,)
     retrieval = []
-    # Searched as the answerer searches (Question.search), so the table scores its passages.
-    gazetteer = Gazetteer.from_chunks(engine.index.chunks, engine.index.world)
+    # Searched as the answerer searches, so the table scores its passages.
+    search_text = searched_as_answered(engine.index)
     for mode in modes:
 
         def search(question: str, mode: str = mode) -> tuple[list[str], float]:
             t0 = time.perf_counter()
-            searched = analyze(question, gazetteer.names, gazetteer).search or question
-            hits = engine.retriever.search(searched, mode=mode, k=10)
+            hits = engine.retriever.search(search_text(question), mode=mode, k=10)
             return [h.chunk.text for h in hits], (time.perf_counter() - t0) * 1000
 
         retrieval.append(retrieval_report(mode, items, search, progress=bar(f"retrieval {mode}")))

@@ -8,7 +8,7 @@ import sys
 import time
 import unicodedata
 
-from qa.app.cli_common import Parents, UsageError, filters, questions
+from qa.app.cli_common import Parents, UsageError, filters, questions, searched_as_answered
 from qa.config import Config
 from qa.retrieval.retriever import MODES
 
@@ -31,8 +31,6 @@ def add(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
-    from qa.query.gazetteer import Gazetteer
-    from qa.query.question import analyze
     from qa.retrieval.engine import open_engine
 
     wanted = filters(args.filter)
@@ -42,12 +40,10 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     engine = open_engine(cfg, rebuild=not args.no_rebuild)
     if not wanted.matches_anything(engine.index.chunks):
         print(f"qa: note: no chunk matches the filters ({wanted.describe()})", file=sys.stderr)
-    # Search as the answerer does: the question with the corpus's spelling of each
-    # place it names in another script (Question.search).
-    gazetteer = Gazetteer.from_chunks(engine.index.chunks, engine.index.world)
+    search_text = searched_as_answered(engine.index)
     for question in batch:  # a bad line of a batch is printed as its error, in its place
         started = time.perf_counter()
-        searched = analyze(question, gazetteer.names, gazetteer).search or question
+        searched = search_text(question)
         hits = engine.retriever.search(searched, mode=cfg.mode, k=cfg.top_k, filters=wanted)
         total_ms = (time.perf_counter() - started) * 1000
         if args.json:
