@@ -14,7 +14,7 @@ from qa.index.units import split_lines, units_hash, units_of
 from qa.query.question import analyze
 from qa.reader import Reader, ReaderModel, WeightsError
 from qa.reader.features import QuestionView, bigrams
-from qa.reader.fit import MARGIN_TOLERANCE, Group, cautious_margin, choose_margin, labels_for
+from qa.reader.fit import TOLERANCE, Group, cautious, choose_margin, labels_for
 from qa.reader.model import fit_conditional_logit
 from qa.reader.span_choice import held_span
 from qa.retrieval.retriever import Hit
@@ -158,12 +158,13 @@ def test_no_answer_margin_is_chosen_by_held_out_accuracy() -> None:
     assert scores[max(scores)] < 1.0  # so wide a margin abstains on answerable ones too
 
 
-def test_the_margin_is_the_most_cautious_one_held_out_accuracy_cannot_tell_from_the_best() -> None:
+def test_the_chosen_setting_is_the_most_cautious_one_held_out_cannot_tell_from_the_best() -> None:
     # 0.5 is as good as the best within the tolerance: it is chosen over -0.5, which
-    # answers more; 1.0 is clearly worse.
-    scores = {-0.5: 0.800, 0.0: 0.799, 0.5: 0.800 - MARGIN_TOLERANCE / 2, 1.0: 0.79}
-    assert cautious_margin(scores) == 0.5
-    assert cautious_margin({-1.0: 0.70, 0.0: 0.75, 1.0: 0.70}) == 0.0
+    # answers more; 1.0 is clearly worse. Span thresholds are chosen the same way.
+    scores = {-0.5: 0.800, 0.0: 0.799, 0.5: 0.800 - TOLERANCE / 2, 1.0: 0.79}
+    assert cautious(scores) == 0.5
+    assert cautious({-1.0: 0.70, 0.0: 0.75, 1.0: 0.70}) == 0.0
+    assert cautious({0.6: 0.7556, 0.7: 0.7541, 0.8: 0.7425}) == 0.7
 
 
 def test_weights_round_trip_and_bad_files(tmp_path) -> None:

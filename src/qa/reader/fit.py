@@ -31,8 +31,9 @@ from qa.evaluation.scoring import answer_limit, score_answer
 from qa.files import sha256_file
 from qa.reader.model import ReaderModel, default_weights_path, fit_conditional_logit
 from qa.reader.span_choice import held_span, longest_answer
+from qa.reader.span_head import SpanHead, find_span_head, head_fold
 
-__all__ = ["Group", "build_groups", "cautious_margin", "cross_validate", "labels_for", "main"]
+__all__ = ["Group", "build_groups", "cautious", "cross_validate", "labels_for", "main"]
 
 #: A right answer at most this many times the gold's length counts as short.
 SHORT_FACTOR = 3
@@ -55,8 +56,9 @@ class Group(NamedTuple):
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: No-answer margins tried: the best unit must outscore answering nothing by more.
 MARGINS = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
-#: Held-out accuracies this close to the best are not told apart when choosing a margin.
-MARGIN_TOLERANCE = 0.002
+#: Held-out scores this close to the best are not told apart when choosing a margin or
+#: a span threshold.
+TOLERANCE = 0.002
 #: Right units per question whose spans are fitted on.
 SPAN_UNITS = 2
 
@@ -195,12 +197,15 @@ def choose_margin(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[fl
     return _held_out(groups, l2, folds, "unit", MARGINS, outcome)
 
 
-def cautious_margin(by_margin: dict[float, float]) -> float:
-    """The largest margin whose held-out accuracy is within :data:`MARGIN_TOLERANCE` of
-    the best: between margins the training set cannot tell apart, the one that answers
-    less, since a wrong answer costs a user more than "the documents do not say"."""
-    best = max(by_margin.values())
-    return max(m for m, acc in by_margin.items() if acc >= best - MARGIN_TOLERANCE)
+def cautious(by_setting: dict[float, float]) -> float:
+    """The largest setting whose held-out score is within :data:`TOLERANCE` of the best.
+
+    Between settings the training set cannot tell apart, the cautious one: the larger
+    no-answer margin answers less, and the larger span threshold answers with a short
+    span only when surer (else with a longer one holding it), since a wrong answer
+    costs a user more than "the documents do not say" or a longer right one."""
+    best = max(by_setting.values())
+    return max(m for m, acc in by_setting.items() if acc >= best - TOLERANCE)
 
 
 def choose_threshold(groups: Sequence[Group], l2: float, folds: int = 5) -> dict[float, float]:
@@ -236,6 +241,15 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=default_weights_path())
     parser.add_argument("--l2", type=float, nargs="+", default=[0.1, 0.3, 1.0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--span-heads",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="folders of span heads each trained without one fold of the training set "
+        "(scripts/train_span_head.py --fold k); a question is read with the head that did "
+        "not see it. Without them the head beside the model reads every question.",
+    )
     return parser.parse_args(argv)
 
 
@@ -252,9 +266,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = Config.from_env()
     engine = open_engine(cfg)
     answerer = Answerer(engine.retriever, mode=cfg.mode, model=ReaderModel({}))
-    units, spans = build_groups(
-        answerer, items, lambda it: tqdm(it, desc="candidates", file=sys.stderr)
-    )
+    heads = [SpanHead.open(folder) for folder in args.span_heads or ()]
+
+    def progress(it: Sequence[EvalItem], desc: str):
+        for item in tqdm(it, desc=desc, file=sys.stderr):
+            if heads:  # the head that was trained without this question
+                answerer.reader.span_head = heads[head_fold(item.id, len(heads))]
+            yield item
+
+    units, spans = build_groups(answerer, items, lambda it: progress(it, "candidates"))
     usable = sum(any(g.labels) for g in units)
     print(f"{len(units)} questions, {usable} with a right unit or unanswerable", file=sys.stderr)
     weights: dict[str, dict[str, float]] = {}
@@ -263,17 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for part, groups in (("unit", units), ("span", spans)):
         cv[part], chosen[part], weights[part] = _fit_part(part, groups, args.l2, args.folds)
     by_threshold = choose_threshold(spans, chosen["span"], args.folds)
-    threshold = max(by_threshold, key=lambda t: by_threshold[t])
+    threshold = cautious(by_threshold)
     print(f"span threshold {threshold:g} ({by_threshold})", file=sys.stderr)
     by_margin = choose_margin(units, chosen["unit"], args.folds)
-    margin = cautious_margin(by_margin)
+    margin = cautious(by_margin)
     print(f"no-answer margin {margin:g} ({by_margin})", file=sys.stderr)
     # Which answer, the reader's or a list of agreements: fitted on what the
     # reader just fitted answers.
     answerer.reader.model = ReaderModel(weights, span_threshold=threshold, no_answer_margin=margin)
-    routes = build_route_groups(
-        answerer, items, lambda it: tqdm(it, desc="routes", file=sys.stderr)
-    )
+    routes = build_route_groups(answerer, items, lambda it: progress(it, "routes"))
     decided = [g for g in routes if any(g.labels) and not all(g.labels)]
     cv["route"], chosen["route"], weights["route"] = _fit_part(
         "route", decided, args.l2, args.folds, min_count=1
@@ -284,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "corpus": engine.index.manifest.corpus,
         "model": engine.index.manifest.model,
         "units_hash": engine.index.manifest.units_hash,
+        "span_head": {
+            "sha256": getattr(find_span_head(engine.index.manifest.model), "sha256", ""),
+            "folds": [str(f) for f in args.span_heads or ()],
+        },
         "mode": cfg.mode,
         "l2": chosen,
         "cv_accuracy": cv,

@@ -42,6 +42,7 @@ from qa.reader.features import (
 )
 from qa.reader.model import ReaderModel
 from qa.reader.span_choice import SpanVectors, held_span, longest_answer, meaning_features
+from qa.reader.span_head import SpanHead, head_features
 from qa.retrieval.retriever import Filters, Hit
 
 __all__ = ["Reader", "Reading"]
@@ -87,6 +88,8 @@ class Reader:
         unit_vectors: One embedding per unit (the index's), for the question–unit cosine.
         spans: Span texts with a vector (the index's :attr:`~qa.index.store.Index.spans`).
         span_vectors: Their embeddings, for the question–span cosine.
+        span_head: The learned span head (:mod:`qa.reader.span_head`) whose score of each
+            span is a feature of the span model; without it the feature is absent.
     """
 
     def __init__(
@@ -99,8 +102,10 @@ class Reader:
         unit_vectors: np.ndarray | None = None,
         spans: Sequence[str] = (),
         span_vectors: np.ndarray | None = None,
+        span_head: SpanHead | None = None,
     ) -> None:
         self.model = model if model is not None else ReaderModel.load()
+        self.span_head = span_head
         self._cards = [c for c in chunks if c.card is not None]
         self._editions = editions or {}
         units = list(units) if units is not None else [u for c in chunks for u in units_of(c)]
@@ -254,6 +259,10 @@ class Reader:
         if qvec is not None:
             own = None if self._vectors is None else self._vectors[self._row[_key(unit.unit)]]
             meaning_features(cands, feats, qvec, self._span_vectors, own)
+        if self.span_head is not None and len(cands) > 1:
+            bounds = [(c.start - unit.unit.start, c.end - unit.unit.start) for c in cands]
+            u = unit.unit
+            head_features(self.span_head.span_scores(v.q.text, u.heading, u.text, bounds), feats)
         return cands, feats
 
     def _typed_grams(self, unit: Unit) -> list[tuple[str, set[str]]]:

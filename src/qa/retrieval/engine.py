@@ -29,7 +29,7 @@ from qa.index.store import Index, QAIndexError, record_gate
 from qa.index.tokenize import JapaneseTokenizer
 from qa.model.embedding import Embedder, ensure_default_model
 from qa.model.identity import model_identity
-from qa.model.queries import open_query_encoder, query_encoder_hash
+from qa.model.queries import ensure_span_head, open_query_encoder, query_encoder_hash
 from qa.model.query_encoder import OnnxQueryEncoder
 from qa.retrieval.retriever import Retriever
 
@@ -128,6 +128,7 @@ def open_engine(
     docs = load_corpus(cfg.corpus_dir)
     embedder = embedder or _embedder(cfg)
     queries = open_query_encoder(cfg, log)
+    ensure_span_head(cfg, log)
     dimension = queries.dimension if queries is not None else embedder.dimension
     tokenizer = JapaneseTokenizer(cfg.token_form)
     try:

@@ -21,9 +21,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DELTA_FILE", "DeltaError", "apply_delta", "delta_path", "delta_provenance"]
+__all__ = [
+    "DELTA_FILE",
+    "SPAN_HEAD_DELTA_FILE",
+    "DeltaError",
+    "apply_delta",
+    "delta_path",
+    "delta_provenance",
+    "span_head_delta_path",
+    "span_head_provenance",
+]
 
 DELTA_FILE = "e5-small-qa.delta-int8.safetensors"
+#: The span head (:mod:`qa.reader.span_head`): an int8 delta over the fine-tuned model's
+#: encoder, with its start/end layer (``qa_outputs``) in fp32, trained by
+#: ``scripts/train_span_head.py`` as ``e5-small-qa-span-head.json`` records.
+SPAN_HEAD_DELTA_FILE = "e5-small-qa-span-head.delta-int8.safetensors"
 
 
 class DeltaError(ValueError):
@@ -39,6 +52,17 @@ def delta_provenance() -> dict[str, Any]:
     """How the shipped delta was trained (``e5-small-qa.json``)."""
     text = resources.files("qa.model.finetune").joinpath("e5-small-qa.json").read_text("utf-8")
     return json.loads(text)
+
+
+def span_head_delta_path() -> Path:
+    """The span head's delta shipped with the package."""
+    return Path(str(resources.files("qa.model.finetune").joinpath(SPAN_HEAD_DELTA_FILE)))
+
+
+def span_head_provenance() -> dict[str, Any]:
+    """How the shipped span head was trained (``e5-small-qa-span-head.json``)."""
+    name = "e5-small-qa-span-head.json"
+    return json.loads(resources.files("qa.model.finetune").joinpath(name).read_text("utf-8"))
 
 
 def dequantize(q: np.ndarray, scale: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
