@@ -17,6 +17,7 @@ from qa.reader.span_head import (
     SPAN_HEAD_INFO,
     UNCOVERED,
     SpanHead,
+    SpanHeadError,
     find_span_head,
     head_features,
     head_fold,
@@ -119,6 +120,16 @@ def test_span_head_files_do_not_change_the_models_identity(tmp_path: Path) -> No
     assert model_identity(str(folder)) == before
     remove_span_head(folder)
     assert not (folder / SPAN_HEAD).exists() and not (folder / SPAN_HEAD_INFO).exists()
+
+
+def test_a_damaged_head_is_read_without_and_said_so(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / SPAN_HEAD).write_bytes(b"not an onnx file")
+    assert find_span_head(str(folder)) is None
+    assert "reads without its span head" in capsys.readouterr().err
+    with pytest.raises(SpanHeadError, match="cannot load"):
+        SpanHead.open(folder)
 
 
 def test_check_pairs_quote_the_evidence(tmp_path: Path) -> None:

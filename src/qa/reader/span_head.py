@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -153,12 +154,21 @@ def head_features(scores: Sequence[float], feats: Sequence[dict[str, float]]) ->
 
 @lru_cache(maxsize=4)
 def find_span_head(model: str) -> SpanHead | None:
-    """The span head in the folder of ``model`` (a path), or ``None`` when it has none;
+    """The span head in the folder of ``model`` (a path), or ``None`` when it has none
+    or it cannot be loaded (one line on stderr says why, and how to write it again);
     loaded once per process, on one thread (one short pair per question)."""
     folder = Path(model).expanduser()
     if not (folder / SPAN_HEAD).is_file():
         return None
-    return SpanHead.open(folder)
+    try:
+        return SpanHead.open(folder)
+    except SpanHeadError as exc:
+        print(
+            f"qa: note: the reader reads without its span head: {exc} "
+            "(`qa model --force` writes it again)",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _read_info(folder: Path) -> dict[str, Any]:
