@@ -128,7 +128,7 @@ def write_span_head(
             "trained": span_head_provenance() if delta == span_head_delta_path() else {},
         }
         (tmp / SPAN_HEAD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), "utf-8")
-        # The head before its description: a reader finds either none or both.
+        # Each file renamed into place whole: a reader never opens half of one.
         os.replace(tmp / SPAN_HEAD, out / SPAN_HEAD)
         os.replace(tmp / SPAN_HEAD_INFO, out / SPAN_HEAD_INFO)
     log(
