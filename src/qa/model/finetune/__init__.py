@@ -25,9 +25,11 @@ __all__ = [
     "DELTA_FILE",
     "SPAN_HEAD_DELTA_FILE",
     "DeltaError",
+    "add_delta",
     "apply_delta",
     "delta_path",
     "delta_provenance",
+    "quantize_rows",
     "span_head_delta_path",
     "span_head_provenance",
 ]
@@ -70,6 +72,38 @@ def dequantize(q: np.ndarray, scale: np.ndarray, shape: tuple[int, ...]) -> np.n
     return (q.astype(np.float32) * scale.astype(np.float32)).reshape(shape)
 
 
+def quantize_rows(change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A weight's change as int8 rows (a vector is one row) and each row's fp16 scale:
+    :func:`dequantize` of them gives it back within half a step."""
+    d = np.asarray(change, dtype=np.float32)
+    rows = d.reshape(d.shape[0], -1) if d.ndim > 1 else d.reshape(1, -1)
+    scale = np.maximum(np.abs(rows).max(axis=1, keepdims=True), 1e-12) / 127.0
+    return np.clip(np.round(rows / scale), -127, 127).astype(np.int8), scale.astype(np.float16)
+
+
+def add_delta(weights: dict[str, np.ndarray], parts: dict[str, np.ndarray]) -> int:
+    """Add the delta ``parts`` (``<name>.q`` and ``<name>.scale`` per changed weight) to
+    ``weights`` in place; other tensors of ``parts`` are left to the caller.
+
+    Returns:
+        The number of tensors changed.
+
+    Raises:
+        DeltaError: A delta tensor names no weight of the model, or has another shape.
+    """
+    names = sorted(k.removesuffix(".q") for k in parts if k.endswith(".q"))
+    for name in names:
+        if name not in weights:
+            raise DeltaError(f"the delta changes {name}, which the model does not have")
+        q, scale = parts[f"{name}.q"], parts[f"{name}.scale"]
+        if q.size != weights[name].size:
+            raise DeltaError(
+                f"{name}: delta of {q.size} values for a weight of {weights[name].size}"
+            )
+        weights[name] = weights[name].astype(np.float32) + dequantize(q, scale, weights[name].shape)
+    return len(names)
+
+
 def apply_delta(model_dir: Path, delta: Path | None = None) -> int:
     """Add ``delta`` (default: the shipped one) to ``model_dir/model.safetensors`` in place.
 
@@ -83,16 +117,6 @@ def apply_delta(model_dir: Path, delta: Path | None = None) -> int:
 
     target = Path(model_dir) / "model.safetensors"
     weights = load_file(str(target))
-    parts = load_file(str(delta or delta_path()))
-    names = sorted(k.removesuffix(".q") for k in parts if k.endswith(".q"))
-    for name in names:
-        if name not in weights:
-            raise DeltaError(f"the delta changes {name}, which the model does not have")
-        q, scale = parts[f"{name}.q"], parts[f"{name}.scale"]
-        if q.size != weights[name].size:
-            raise DeltaError(
-                f"{name}: delta of {q.size} values for a weight of {weights[name].size}"
-            )
-        weights[name] = weights[name].astype(np.float32) + dequantize(q, scale, weights[name].shape)
+    changed = add_delta(weights, load_file(str(delta or delta_path())))
     save_file(weights, str(target), metadata={"format": "pt"})
-    return len(names)
+    return changed
