@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from qa.config import default_model_dir
+from qa.index.units import units_of
 from qa.model.identity import model_identity
+from qa.model.query_encoder import OnnxQueryEncoder
 from qa.model.span_head_export import MIN_AGREEMENT, check_pairs, remove_span_head
 from qa.reader.span_head import (
+    MAX_TOKENS,
     SPAN_HEAD,
     SPAN_HEAD_INFO,
     UNCOVERED,
@@ -22,6 +25,7 @@ from qa.reader.span_head import (
     head_features,
     head_fold,
     head_input,
+    pair_encoding,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +111,40 @@ def test_reader_gives_span_candidates_the_heads_feature(answerer) -> None:
             assert abs(sum(math.exp(f["head_lp"]) for f in feats) - 1.0) < 1e-6
             checked += 1
     assert checked > 0
+
+
+def test_a_pair_is_encoded_as_only_second_truncation_encodes_it(engine, head: SpanHead) -> None:
+    # The head encodes with the query encoder's tokenizer (which truncates single texts
+    # at 512) and cuts the unit itself; the reference is a tokenizer set up for pairs
+    # the way the head was trained (transformers' truncation="only_second").
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(default_model_dir() / "tokenizer.json"))
+    reference.no_padding()
+    reference.enable_truncation(MAX_TOKENS, strategy="only_second")
+    units = [u for c in engine.index.chunks for u in units_of(c)][::9]
+    cut = 0
+    for unit in units:
+        first = head_input("この事業の目的と開始年度、担当課の電話番号は？", unit.heading)
+        for text in (unit.text, unit.text * 8):  # the second is often cut to fit
+            want, got = reference.encode(first, text), pair_encoding(head._tokenizer, first, text)
+            assert got.ids == want.ids and got.offsets == want.offsets, text[:40]
+            assert [s == 1 for s in got.sequence_ids] == [s == 1 for s in want.sequence_ids]
+            cut += len(want.ids) == MAX_TOKENS
+    assert len(units) > 300 and cut > 50
+
+
+def test_a_question_too_long_for_the_pair_leaves_room_for_the_unit(head: SpanHead) -> None:
+    question = "query: " + "姉妹都市の交流事業について " * 60  # far over 192 tokens alone
+    enc = pair_encoding(head._tokenizer, question, "人口は約12万人。")
+    unit = [i for i, s in enumerate(enc.sequence_ids) if s == 1]
+    assert len(enc.ids) <= MAX_TOKENS and len(unit) >= 4  # the whole short unit is there
+
+
+def test_the_head_and_the_query_encoder_share_one_tokenizer(head: SpanHead) -> None:
+    encoder = OnnxQueryEncoder.open(default_model_dir())
+    encoder.warm_up()
+    assert encoder._tokenizer is head._tokenizer
 
 
 def test_span_head_files_do_not_change_the_models_identity(tmp_path: Path) -> None:

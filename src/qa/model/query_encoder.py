@@ -24,6 +24,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -234,16 +235,32 @@ def open_tokenizer(path: str | os.PathLike[str], max_tokens: int) -> Any:
     """The model's ``tokenizer.json`` as the encoder uses it: no padding, truncated to
     ``max_tokens``.
 
+    Loaded once per file (while it is unchanged) and length, and shared: the query
+    encoder and the span head of one model folder use one tokenizer (each load of the
+    default model's costs about a second and 150 MB). Callers must not change its
+    settings; encoding is safe from several threads.
+
     Raises:
         QueryEncoderError: ``tokenizers`` is not installed.
     """
+    resolved = Path(path).expanduser().resolve()
+    try:
+        stat = resolved.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:  # Tokenizer.from_file says what is wrong with it
+        stamp = (0, 0)
+    return _load_tokenizer(str(resolved), max_tokens, stamp)
+
+
+@lru_cache(maxsize=4)
+def _load_tokenizer(path: str, max_tokens: int, stamp: tuple[int, int]) -> Any:
     try:
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise QueryEncoderError(
             f"cannot import {exc.name}: install the project's dependencies (pip install -e .)"
         ) from exc
-    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer = Tokenizer.from_file(path)
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_tokens)
     return tokenizer

@@ -40,6 +40,7 @@ __all__ = [
     "head_features",
     "head_fold",
     "head_input",
+    "pair_encoding",
 ]
 
 #: The ONNX file in a model folder, and the JSON that says how it was made.
@@ -47,6 +48,9 @@ SPAN_HEAD = "span_head.onnx"
 SPAN_HEAD_INFO = "span_head.json"
 #: Truncation length of a (question, unit) pair; the unit is cut, never the question.
 MAX_TOKENS = 192
+#: Single-text truncation of a tokenizer loaded for a folder without a query encoder
+#: (the default model's encoder uses the same, so the two share one tokenizer).
+_SHARED_LENGTH = 512
 #: The score of a candidate whose characters no token of the unit covers.
 UNCOVERED = -30.0
 
@@ -93,17 +97,21 @@ class SpanHead:
             raise SpanHeadError(f"{path} is missing; `qa model` writes it")
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
+
+            from qa.model.query_encoder import open_tokenizer, read_info
 
             options = ort.SessionOptions()
             options.intra_op_num_threads = max(1, threads)
             options.inter_op_num_threads = 1
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            # The query encoder's tokenizer, shared (one load): it truncates single
+            # texts only, at a length longer than a pair's here.
+            encoder = read_info(folder)
+            tokenizer = open_tokenizer(
+                folder / "tokenizer.json", encoder.max_tokens if encoder else _SHARED_LENGTH
+            )
         except Exception as exc:  # a damaged file or a missing package: say which
             raise SpanHeadError(f"cannot load {path}: {exc}") from exc
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
         info = _read_info(folder)
         return cls(session, tokenizer, str(info.get("sha256", "")))
 
@@ -112,7 +120,7 @@ class SpanHead:
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
         """Start and end log-probabilities of every token, and the unit's tokens as
         (position, first character, character after the last) in ``text``."""
-        enc = self._tokenizer.encode(head_input(question, heading), text)
+        enc = pair_encoding(self._tokenizer, head_input(question, heading), text)
         feed = {
             "input_ids": np.asarray([enc.ids], dtype=np.int64),
             "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
@@ -140,6 +148,23 @@ class SpanHead:
             else:
                 scores.append(float(start[first] + end[last]))
         return scores
+
+
+def pair_encoding(tokenizer: Any, first: str, second: str, limit: int = MAX_TOKENS) -> Any:
+    """The pair (``first``, ``second``) encoded as one input of at most ``limit`` tokens,
+    ``second`` cut to fit (as ``tokenizers``' ``only_second`` truncation does), whatever
+    truncation ``tokenizer`` is set up with for single texts: each text is encoded
+    alone, cut here, and joined by the tokenizer's own template (``<s> A </s></s> B
+    </s>`` for the default model)."""
+    a = tokenizer.encode(first, add_special_tokens=False)
+    b = tokenizer.encode(second, add_special_tokens=False)
+    room = limit - tokenizer.num_special_tokens_to_add(True) - len(a.ids)
+    if room < 1:  # a question too long for the pair: its first half of the pair, then the unit
+        a.truncate(limit // 2)
+        room = limit - tokenizer.num_special_tokens_to_add(True) - len(a.ids)
+    if len(b.ids) > room:
+        b.truncate(room)
+    return tokenizer.post_process(a, b)
 
 
 def head_features(scores: Sequence[float], feats: Sequence[dict[str, float]]) -> None:
