@@ -239,11 +239,13 @@ def main() -> int:
     (args.out / "delta" / "e5-small-qa-span-head.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=1), "utf-8"
     )
+    from qa.model.onnx_export import CALIBRATION
     from qa.model.span_head_export import check_pairs, write_span_head
 
     write_span_head(
         args.model,
         check_pairs(args.train.with_name("qa.jsonl")),
+        calibration=check_pairs(args.train, CALIBRATION),
         delta=args.out / "delta" / "e5-small-qa-span-head.delta-int8.safetensors",
         out=args.out,
         log=lambda line: print(line, file=sys.stderr),

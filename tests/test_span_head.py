@@ -43,6 +43,8 @@ def test_qa_model_wrote_a_head_that_agrees_with_torch() -> None:
     info = json.loads((default_model_dir() / SPAN_HEAD_INFO).read_text("utf-8"))
     assert info["agreement"] >= MIN_AGREEMENT
     assert info["precision"].startswith("int8") or info["precision"] == "fp32"
+    if info["precision"].startswith("int8"):  # smoothed, calibrated on training evidence
+        assert info["smoothing"] > 0 and info["calibration"] >= 100
     assert info["size"] == (default_model_dir() / SPAN_HEAD).stat().st_size
     assert info["trained"]["script"] == "scripts/train_span_head.py"
 

@@ -54,6 +54,7 @@ __all__ = [
     "fuse_graph",
     "quantize_graph",
     "remove_query_encoder",
+    "smooth_graph",
     "write_query_encoder",
 ]
 
@@ -149,7 +150,7 @@ def write_query_encoder(
         tokenizer = model_dir / "tokenizer.json"
         calibration = list(calibration) or list(questions)
         log(f"Smoothing its activations (calibrated on {len(calibration)} questions) …")
-        _smooth(
+        smooth_graph(
             tmp / "fused.onnx",
             tmp / "smoothed.onnx",
             _feeds(tokenizer, prompt, max_tokens, calibration),
@@ -304,7 +305,7 @@ def _feeds(
         yield network_inputs(tok, prompt + question)
 
 
-def _smooth(source: Path, out: Path, feeds: Iterable[dict[str, np.ndarray]]) -> None:
+def smooth_graph(source: Path, out: Path, feeds: Iterable[dict[str, np.ndarray]]) -> None:
     """Write ``source`` smoothed (:mod:`qa.model.smoothing`) with ``feeds``' activations."""
     import onnx
 

@@ -85,8 +85,11 @@ def ensure_span_head(cfg: Config, log: Callable[[str], None]) -> None:
 
 def write_default_span_head(folder: Path, questions: Path, log: Callable[[str], None]) -> None:
     """Write ``folder``'s span head from the shipped delta, checked on the questions of
-    ``questions`` (the dev set) that quote their evidence."""
+    ``questions`` (the dev set) that quote their evidence and calibrated on those of the
+    training set beside it (``train.jsonl``; the check pairs when it is absent)."""
+    from qa.model.onnx_export import CALIBRATION
     from qa.model.span_head_export import check_pairs, write_span_head
 
     log(f"Writing the span head of {folder} (one-time, a minute or two) …")
-    write_span_head(folder, check_pairs(questions), log=log)
+    calibration = check_pairs(questions.with_name("train.jsonl"), CALIBRATION)
+    write_span_head(folder, check_pairs(questions), calibration=calibration, log=log)

