@@ -36,6 +36,7 @@ __all__ = [
     "OnnxQueryEncoder",
     "QueryEncoderError",
     "QueryEncoderInfo",
+    "encoding_inputs",
     "network_inputs",
     "open_tokenizer",
     "read_info",
@@ -268,7 +269,11 @@ def _load_tokenizer(path: str, max_tokens: int, stamp: tuple[int, int]) -> Any:
 
 def network_inputs(tokenizer: Any, text: str) -> dict[str, np.ndarray]:
     """The network's inputs for one text (a batch of one, so nothing is padded)."""
-    encoding = tokenizer.encode(text)
+    return encoding_inputs(tokenizer.encode(text))
+
+
+def encoding_inputs(encoding: Any) -> dict[str, np.ndarray]:
+    """The network's inputs for one ``tokenizers`` encoding, as a batch of one."""
     return {
         "input_ids": np.asarray([encoding.ids], dtype=np.int64),
         "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),

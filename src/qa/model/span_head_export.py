@@ -36,7 +36,7 @@ import numpy as np
 
 from qa.files import sha256_file
 from qa.model.onnx_export import PLANS, ExportError, fuse_graph, quantize_graph, smooth_graph
-from qa.model.query_encoder import open_tokenizer
+from qa.model.query_encoder import encoding_inputs, open_tokenizer
 from qa.model.smoothing import ALPHA
 from qa.reader.span_head import (
     MAX_TOKENS,
@@ -243,11 +243,7 @@ def _feeds(folder: Path, pairs: Sequence[tuple[str, str, str]]) -> Iterator[dict
     """The network's inputs for each pair, encoded as the head encodes them."""
     tokenizer = open_tokenizer(folder / "tokenizer.json", TOKENIZER_LENGTH)
     for question, heading, text in pairs:
-        enc = pair_encoding(tokenizer, head_input(question, heading), text)
-        yield {
-            "input_ids": np.asarray([enc.ids], dtype=np.int64),
-            "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
-        }
+        yield encoding_inputs(pair_encoding(tokenizer, head_input(question, heading), text))
 
 
 def _export(head: Any, tokenizer: Any, out: Path, torch: Any) -> None:

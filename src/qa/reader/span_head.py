@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.model.query_encoder import encoding_inputs, open_tokenizer, read_info
+
 __all__ = [
     "MAX_TOKENS",
     "SPAN_HEAD",
@@ -99,8 +101,6 @@ class SpanHead:
         try:
             import onnxruntime as ort
 
-            from qa.model.query_encoder import open_tokenizer, read_info
-
             options = ort.SessionOptions()
             options.intra_op_num_threads = max(1, threads)
             options.inter_op_num_threads = 1
@@ -122,11 +122,7 @@ class SpanHead:
         """Start and end log-probabilities of every token, and the unit's tokens as
         (position, first character, character after the last) in ``text``."""
         enc = pair_encoding(self._tokenizer, head_input(question, heading), text)
-        feed = {
-            "input_ids": np.asarray([enc.ids], dtype=np.int64),
-            "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
-        }
-        start, end = self._session.run(None, feed)
+        start, end = self._session.run(None, encoding_inputs(enc))
         tokens = [
             (i, a, z)
             for i, (seq, (a, z)) in enumerate(zip(enc.sequence_ids, enc.offsets, strict=True))
