@@ -88,3 +88,12 @@ def test_a_phone_number_is_found_as_written(text: str, phone: str | None) -> Non
 def test_an_e_mail_address_is_ascii_and_leaves_the_word_before_it() -> None:
     assert EMAIL.search("連絡はkoryu@example.lg.jpへ").group() == "koryu@example.lg.jp"
     assert EMAIL.search("no address here @ all") is None
+
+
+def test_katakana_spellings_of_one_name_share_a_key() -> None:
+    from qa.language.scripts import kana_key
+
+    assert kana_key("ノヴォシビルスク") == kana_key("ノボシビルスク")
+    assert kana_key("クィーンズランド") == kana_key("クイーンズランド")
+    assert kana_key("フェ") == kana_key("フエ")
+    assert kana_key("ボストン") != kana_key("ポストン")

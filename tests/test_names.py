@@ -151,6 +151,18 @@ def test_a_katakana_name_inside_a_longer_one_is_not_named(small) -> None:
     assert analyze("サハリン州との交流は？", ["サハリン"], small).places == ("サハリン",)
 
 
+def test_a_kanji_place_written_in_kana_by_its_japanese_reading_is_heard() -> None:
+    from qa.query.names import loanword
+
+    # unidic knows セッコウ (石膏) and ナンキン (南京 as a common noun) as Sino-Japanese
+    # words: no loanword, so the kana may be a place's reading (浙江 せっこう).
+    assert not loanword("セッコウ") and not loanword("ナンキン")
+    assert loanword("セット") and loanword("メールアドレス")
+    index = NameIndex.build(["浙江省", "浙江", "南京市", "南京"])
+    assert index.find("セッコウとの交流", "ja") == {"浙江"}
+    assert index.find("ナンキン市との交流", "ja") == {"南京市"}
+
+
 def test_heard_ranks_candidates_with_a_confidence(small) -> None:
     heard = small.heard("ウォンジュ")
     assert heard[0].names == {"原州市", "原州"} and heard[0].confidence == 1.0
@@ -206,8 +218,8 @@ def test_places_in_running_text(text, places) -> None:
 # Latin and simplified keys, by sound and by the other names of the world place
 # the corpus writes). The target is 0.95 resolved and no name for a place
 # the corpus lacks; these floors are what the matcher reaches now.
-SPELLINGS_RESOLVED = 0.85
-SPELLINGS_WRONG_FIRST = 7
+SPELLINGS_RESOLVED = 0.87
+SPELLINGS_WRONG_FIRST = 6
 SPELLINGS_NEGATIVES_NAMED = 1
 
 

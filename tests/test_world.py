@@ -17,6 +17,7 @@ def places() -> dict[str, list[WorldPlace]]:
     text = [
         "姉妹都市ヒューストン市との交流。琿春市の物産展。パリティの検査。",
         "ミュンヘン市の見本市に出展した。",
+        "ノボシビルスク市の代表団が来訪。",
     ]
     out: dict[str, list[WorldPlace]] = {}
     for place in world_places(text):
@@ -37,6 +38,13 @@ def test_a_katakana_name_inside_a_longer_word_is_not_a_place(places) -> None:
 def test_han_names_are_compared_in_simplified_forms(places) -> None:
     # GeoNames writes 珲春; the corpus writes 琿春.
     assert any("Hunchun" in p.names for p in places["琿春市"] + places.get("琿春", []))
+
+
+def test_a_katakana_name_meets_the_other_katakana_spelling_of_it(places) -> None:
+    # GeoNames writes ノヴォシビルスク; the corpus writes ノボシビルスク.
+    novosibirsk = max(places["ノボシビルスク"], key=lambda p: p.population)
+    assert novosibirsk.country == "RU"
+    assert {"Novosibirsk", "新西伯利亚"} <= set(novosibirsk.names)
 
 
 def test_a_latin_name_a_larger_place_goes_by_is_left_to_it(places) -> None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from qa.language.scripts import latin_key, simplified_forms
+from qa.language.scripts import kana_key, latin_key, simplified_forms
 
 __all__ = ["WorldPlace", "world_places"]
 
@@ -100,13 +100,14 @@ def world_places(texts: Iterable[str]) -> list[WorldPlace]:
 def _forms_in(text: str, by_form: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """The names of ``by_form`` that ``text`` writes, each as (key, as written):
     katakana ones as whole words (a place suffix may follow: ヒューストン市), others
-    anywhere in a run, compared in simplified forms (琿春 is GeoNames' 珲春)."""
+    anywhere in a run, compared in simplified forms (琿春 is GeoNames' 珲春); katakana
+    ones by :func:`kana_key` (the corpus's ノボシビルスク is GeoNames' ノヴォシビルスク)."""
     for run in _CJK_RUN.finditer(text):
         run_text = run.group(0)
         for kana in _KANA.finditer(run_text):
             word = kana.group(0).strip("・＝ー")
-            if word in by_form:
-                yield word, word
+            if kana_key(word) in by_form:
+                yield kana_key(word), word
         simple = simplified_forms(run_text)
         if len(simple) != len(run_text):
             simple = run_text  # a conversion that changed the length: compared as written
@@ -119,13 +120,13 @@ def _forms_in(text: str, by_form: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 @functools.cache
 def _by_form() -> dict[str, frozenset[int]]:
-    """Each Japanese or Chinese name of a source place (katakana as written, others
-    in simplified forms) → the places' numbers."""
+    """Each Japanese or Chinese name of a source place (katakana by :func:`kana_key`,
+    others in simplified forms) → the places' numbers."""
     index: dict[str, set[int]] = {}
     for i, (_, _, names) in enumerate(_sources()):
         for name in names:
             if _CJK_RUN.fullmatch(name) and len(name) >= _SHORTEST:
-                key = name if _KANA.fullmatch(name) else simplified_forms(name)
+                key = kana_key(name) if _KANA.fullmatch(name) else simplified_forms(name)
                 index.setdefault(key, set()).add(i)
     return {k: frozenset(v) for k, v in index.items()}
 

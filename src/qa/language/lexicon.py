@@ -50,6 +50,8 @@ class Lexicon:
             suffix the documents write for it (office → 事務所).
         sound_folds: Ordered (from, to) pairs that fold a romanised name into its
             sound skeleton (``sounds.skeleton``).
+        kana_folds: Ordered (from, to) pairs that fold a katakana spelling into the
+            one Japanese also writes for it (ヴォ → ボ, ィ → イ; ``scripts.kana_key``).
         korean: Country names whose places get a Korean reading.
         long_suffixes: Suffixes longer than a character that end a place name
             (広域市), longest first.
@@ -84,6 +86,7 @@ class Lexicon:
     office_words: dict[str, tuple[str, ...]]
     zh_words: tuple[str, ...]
     sound_folds: tuple[tuple[str, str], ...]
+    kana_folds: tuple[tuple[str, str], ...]
     korean: tuple[str, ...]
     long_suffixes: tuple[str, ...]
     places: dict[str, tuple[str, ...]]
@@ -124,6 +127,7 @@ def load() -> Lexicon:
         office_words=_words(data["office_words"]),
         zh_words=tuple(data["scripts"]["zh_words"]),
         sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
+        kana_folds=tuple((a, b) for a, b in data["sounds"]["kana_folds"]),
         korean=tuple(data["sounds"]["korean"]),
         long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
         places={k: tuple(v) for k, v in data["places"].items() if k != "long_suffixes"},

@@ -18,6 +18,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from qa.language.lexicon import LEXICON
+
 __all__ = [
     "HAN",
     "HAN_CHARS",
@@ -25,6 +27,7 @@ __all__ = [
     "KANA_CHARS",
     "inside_katakana",
     "japanese_forms",
+    "kana_key",
     "latin_key",
     "simplified_forms",
     "simplified_only",
@@ -93,6 +96,15 @@ def latin_key(text: str) -> str:
     text = re.sub(r"[^a-z]+", " ", text).strip()
     for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ee", "e")):
         text = text.replace(long, short)
+    return text
+
+
+def kana_key(text: str) -> str:
+    """A katakana spelling folded by the lexicon's ``kana_folds``, so that the
+    spellings Japanese writes for one foreign name compare alike:
+    ``kana_key("ノヴォシビルスク") == kana_key("ノボシビルスク")``."""
+    for variant, usual in LEXICON.kana_folds:
+        text = text.replace(variant, usual)
     return text
 
 
