@@ -106,8 +106,9 @@ def _forms_in(text: str, by_form: dict[str, Any]) -> Iterator[tuple[str, str]]:
         run_text = run.group(0)
         for kana in _KANA.finditer(run_text):
             word = kana.group(0).strip("・＝ー")
-            if kana_key(word) in by_form:
-                yield kana_key(word), word
+            key = kana_key(word)
+            if key in by_form:
+                yield key, word
         simple = simplified_forms(run_text)
         if len(simple) != len(run_text):
             simple = run_text  # a conversion that changed the length: compared as written
