@@ -69,3 +69,11 @@ def test_a_year_is_held_in_its_era_or_without_the_era():
 
 def test_nothing_named_holds_anywhere():
     assert Named().holds("")
+
+
+def test_the_names_one_spelling_may_be_need_only_one_of_them():
+    # セイト was heard as 成都 and as 瀬戸, which share neither a character nor a sound.
+    named = Named.of((("成都", "瀬戸"),), (), "", (), "セイトでのセミナー")
+    assert named.holds("第6回 成都市(四川省)")
+    assert named.holds("愛知県瀬戸市")
+    assert not named.holds("綿陽市")

@@ -296,3 +296,31 @@ def test_search_adds_the_corpus_spelling_of_a_place_named_in_another_script() ->
     assert set(q.search.split("\n")[1:]) == {"静岡", "浙江"}
     written = analyze("静岡県と浙江省の覚書はいつ？", ["静岡県", "浙江省"], index)
     assert written.search == written.lexical
+
+
+def test_one_spelling_heard_as_several_names_names_any_one_of_them() -> None:
+    from qa.reader.features import QuestionView
+
+    names = ["光州市", "光州", "杭州市", "杭州", "札幌市", "札幌"]
+    index = NameIndex.build(names)
+    # コウシュウ sounds like both 光州 and 杭州: one spelling, two names it may be.
+    (spelling,) = index.find_groups("コウシュウ市との交流", "ja")
+    assert spelling.typed == "コウシュウ" and spelling.names == {"光州市", "杭州市"}
+    q = analyze("札幌市はコウシュウ市環境局の研修生を何名受け入れた？", names, index)
+    assert q.places == ("札幌市", "光州市", "杭州市")
+    assert q.place_groups == (("札幌市",), ("光州市", "杭州市"))
+    assert q.spellings == ("コウシュウ",)
+    # A passage naming Sapporo and either city names every place the question does.
+    assert q.all_places_in("札幌市と杭州市の環境交流")
+    assert not q.all_places_in("杭州市と光州市")
+    assert q.places_share("杭州市の職員") == 0.5
+    # The office is asked after the place as typed: 市環境局 is what a passage must hold.
+    named = QuestionView.of(q, {}, "").named
+    assert named.holds("札幌市が杭州市環境局の職員を受け入れ")
+    assert not named.holds("札幌市が杭州市の職員を受け入れ")
+
+
+def test_places_written_as_the_corpus_writes_them_are_one_group_each() -> None:
+    q = analyze("札幌市と杭州市の協定は？", ["札幌市", "杭州市"], None)
+    assert q.place_groups == (("札幌市",), ("杭州市",))
+    assert not q.all_places_in("杭州市の協定")

@@ -32,7 +32,7 @@ from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
 from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
-from qa.query.names import KATAKANA_RUN, NameIndex, loanword, place_word
+from qa.query.names import KATAKANA_RUN, NameIndex, Spelling, loanword, place_word
 from qa.query.question import NAME_SEPARATORS, kana_compounds, name_components
 
 __all__ = ["Gazetteer"]
@@ -122,6 +122,10 @@ class Gazetteer:
     def find(self, text: str, lang: str) -> set[str]:
         """:meth:`NameIndex.find`, without building the index where it would find nothing."""
         return set() if self._as_written(text, lang) else self.index.find(text, lang)
+
+    def find_groups(self, text: str, lang: str) -> list[Spelling]:
+        """:meth:`NameIndex.find_groups`, without building the index where it would find nothing."""
+        return [] if self._as_written(text, lang) else self.index.find_groups(text, lang)
 
     def unheard(self, text: str) -> tuple[str, ...]:
         """:meth:`NameIndex.unheard`, without building the index where it is empty."""

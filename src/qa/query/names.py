@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from qa.index.tokenize import unidic_tagger
 from qa.language.lexicon import LEXICON
@@ -48,6 +48,7 @@ __all__ = [
     "NameFinder",
     "NameIndex",
     "NameMatch",
+    "Spelling",
     "loanword",
     "place_word",
 ]  # fmt: skip
@@ -71,11 +72,25 @@ KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
 
 
+class Spelling(NamedTuple):
+    """A spelling of a place in a question and the corpus names it may be.
+
+    Attributes:
+        typed: The spelling as matched (コウシュウ; a Latin one as its key, heilongjiang).
+        names: The corpus names it may be, any one of which it names.
+    """
+
+    typed: str
+    names: frozenset[str]
+
+
 class NameFinder(Protocol):
     """What question analysis asks of a name index (:class:`NameIndex`, or the
     gazetteer that builds one on first need)."""
 
     def find(self, text: str, lang: str) -> set[str]: ...
+
+    def find_groups(self, text: str, lang: str) -> list[Spelling]: ...
 
     def unheard(self, text: str) -> tuple[str, ...]: ...
 
@@ -128,15 +143,20 @@ class NameIndex:
         """Corpus names that ``text`` writes in Latin letters (``en``, or inside a
         Japanese question: Sapporo市), in Chinese (``zh``) or in katakana (``ja``:
         キタキュウシュウ is 北九州, テンシン 天津, シェンヤン 瀋陽 by its pinyin)."""
-        found: set[str] = set()
+        return {n for group in self.find_groups(text, lang) for n in group.names}
+
+    def find_groups(self, text: str, lang: str) -> list[Spelling]:
+        """:meth:`find`'s names by the spelling in ``text`` that names them: each
+        spelling with the names it may be (コウシュウ: 光州 or 杭州), any one of which it names."""
+        groups: list[Spelling] = []
         if lang in ("ja", "zh"):
             # Han spellings the corpus does not write (烏魯木斉, 休斯敦), in simplified forms.
             forms = simplified_forms(text)
-            found |= {n for form, names in self.han.items() if form in forms for n in names}
+            groups += [Spelling(f, names) for f, names in self.han.items() if f in forms]
         if lang == "ja":
-            found |= self._katakana(text)
+            groups += self._katakana(text)
             if not re.search(r"[A-Za-z]{4,}", text):
-                return found
+                return groups
         if lang in ("en", "ja") and self.latin_pattern is not None:
             probe = latin_key(text)
             for m in self.latin_pattern.finditer(probe):
@@ -146,37 +166,38 @@ class NameIndex:
                 suffixes = LEXICON.place_words.get(word[0], ()) if word else ()
                 named = {n for n in names if suffixes and n.endswith(suffixes)}
                 # "Shizuoka" alone is 静岡, which 静岡県 and 静岡市 both contain.
-                found |= named or {n for n in names if not any(o != n and o in n for o in names)}
+                groups.append(Spelling(m.group(1), frozenset(named) or _outermost(names)))
             if lang == "en":
-                found |= self._latin_heard(text, probe)
+                groups += self._latin_heard(text, probe)
         if lang == "zh":
             # Compared in simplified forms, where 平澤, 平沢 and 平泽 are one.
             forms = simplified_forms(text)
-            found |= {n for n, s in self.simplified.items() if s in forms}
-        return found
+            written = [(s, n) for n, s in self.simplified.items() if s in forms]
+            groups += [Spelling(s, frozenset({n})) for s, n in written]
+        return [g for g in groups if g.names]
 
-    def _latin_heard(self, text: str, probe: str) -> set[str]:
+    def _latin_heard(self, text: str, probe: str) -> list[Spelling]:
         """Names a capitalised Latin word or phrase sounds like, where no key spelled
         it: "Pusan" (釜山 by its Korean reading), "Houston" (ヒューストン, read as
         English into katakana first)."""
-        found: set[str] = set()
+        found: list[Spelling] = []
         spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
         for phrase in _capitalised(text):
             if set(latin_key(phrase).split()) & spelled:
                 continue
             heard = _taken(self.heard(phrase))
             if heard is not None:
-                names = heard.names
-                found |= {n for n in names if not any(o != n and o in n for o in names)}
+                found.append(Spelling(phrase, _outermost(heard.names)))
         return found
 
-    def _katakana(self, text: str) -> set[str]:
-        found: set[str] = set()
+    def _katakana(self, text: str) -> list[Spelling]:
+        """The names each katakana run of ``text`` may be, by spelling or by sound."""
+        found: list[Spelling] = []
         for m in KATAKANA_RUN.finditer(text):
             if any(m.group(0) in n for n in self.names) or loanword(m.group(0)):
                 continue  # written as the corpus writes it, or a word (セット), not a name
             if m.group(0) in self.kana:
-                found |= self.kana[m.group(0)]
+                found.append(Spelling(m.group(0), self.kana[m.group(0)]))
                 continue
             heard = _taken(self.heard(m.group(0)))
             if heard is None:
@@ -185,7 +206,7 @@ class NameIndex:
             # キタキュウシュウ市 is 北九州市 where the corpus has it.
             suffix = text[m.end() : m.end() + 1]
             named = {n for n in names if suffix and suffix in PLACE_SUFFIXES and n.endswith(suffix)}
-            found |= named or {n for n in names if not any(o != n and o in n for o in names)}
+            found.append(Spelling(m.group(0), frozenset(named) or _outermost(names)))
         return found
 
     def unheard(self, text: str) -> tuple[str, ...]:
@@ -220,6 +241,12 @@ class NameIndex:
                 _closest(skeleton(kana_reading(english_kana(typed))), self.kana_sounds, best)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:3]
         return [NameMatch(typed, names, score) for names, score in ranked]
+
+
+def _outermost(names: Iterable[str]) -> frozenset[str]:
+    """``names`` without those inside another of them (静岡 beside 静岡県)."""
+    names = set(names)
+    return frozenset(n for n in names if not any(o != n and o in n for o in names))
 
 
 def _taken(heard: list[NameMatch]) -> NameMatch | None:

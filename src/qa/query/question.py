@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qa.corpus.survey_terms import countries_in
@@ -24,7 +24,7 @@ from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.language.scripts import HAN, KANA_CHARS, inside_katakana, japanese_forms, simplified_only
 from qa.query.countries import countries_named, is_world_place
-from qa.query.names import NameFinder
+from qa.query.names import NameFinder, Spelling
 
 __all__ = [
     "ANSWER_TYPES",
@@ -72,6 +72,12 @@ class Question:
         lang: ``ja``, ``en`` or ``zh``.
         answer_type: The kind of answer asked for, one of :data:`ANSWER_TYPES`.
         places: Corpus place names the question names, longest first, none inside another.
+        place_groups: :attr:`places` by the spelling that named them: one group per
+            spelling, holding the names it may be (コウシュウ: 光州広域市 or 杭州市), any
+            one of which it names; a name written as the corpus writes it is a group
+            of its own. Filled from :attr:`places` (one group each) when not given.
+        spellings: How the question spells the places it names in a form no corpus
+            name is (コウシュウ, heilongjiang as a Latin key), as matched.
         countries: Official names of the countries named.
         years: Western years named (era years converted).
         topics: Fields of exchange (``①``–``⑧``) the question's topic words point to.
@@ -90,6 +96,8 @@ class Question:
     lang: str
     answer_type: str
     places: tuple[str, ...] = ()
+    place_groups: tuple[tuple[str, ...], ...] = ()
+    spellings: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     topics: tuple[str, ...] = ()
@@ -98,6 +106,22 @@ class Question:
     lexical: str = ""
     unheard: tuple[str, ...] = ()
     offices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.places and not self.place_groups:
+            object.__setattr__(self, "place_groups", tuple((p,) for p in self.places))
+
+    def places_share(self, where: str) -> float:
+        """The share of the question's place spellings that ``where`` holds: a spelling
+        is held when any name it may be is (0.0 when it names none)."""
+        groups = self.place_groups
+        if not groups:
+            return 0.0
+        return sum(any(p in where for p in g) for g in groups) / len(groups)
+
+    def all_places_in(self, where: str) -> bool:
+        """``where`` holds every place spelling the question names (one name of each)."""
+        return all(any(p in where for p in g) for g in self.place_groups)
 
     @property
     def search(self) -> str:
@@ -267,9 +291,9 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
     folded = unicodedata.normalize("NFKC", text or "").strip()
     lang = detect_lang(folded)
     lexical = f"{folded}\n{japanese_forms(folded)}" if lang == "zh" else folded
-    found = {n for n in names if n and len(n) >= 2 and _written(n, lexical)}
-    if name_index is not None:
-        found |= name_index.find(folded, lang)
+    written = {n for n in names if n and len(n) >= 2 and _written(n, lexical)}
+    spelled = name_index.find_groups(folded, lang) if name_index is not None else []
+    found = written.union(*(s.names for s in spelled))
     places = sorted(found, key=lambda n: (-len(n), lexical.find(n)))
     kept: list[str] = []
     for p in places:
@@ -281,6 +305,8 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         lang=lang,
         answer_type=_answer_type(folded, lang),
         places=tuple(kept),
+        place_groups=_place_groups(kept, [frozenset({n}) for n in written], spelled),
+        spellings=tuple(dict.fromkeys(s.typed for s in spelled if s.typed not in s.names)),
         countries=countries_named(folded, lang),
         years=_years(folded, lang),
         # A field's word inside a name (行政 in アヌシー広域行政体) does not ask for it.
@@ -291,6 +317,23 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
         offices=_offices(folded, lexical, lang, kept, name_index),
     )
+
+
+def _place_groups(
+    kept: Sequence[str], written: Iterable[frozenset[str]], spelled: Iterable[Spelling]
+) -> tuple[tuple[str, ...], ...]:
+    """One group per name written and per spelling: its names as kept (a name inside
+    a kept one stands for it), in :attr:`Question.places` order; a group one of whose
+    names is a group of its own asks nothing more and is dropped."""
+    groups: list[tuple[str, ...]] = []
+    for names in [*written, *(s.names for s in spelled)]:
+        members = {next((k for k in kept if n in k), "") for n in names} - {""}
+        group = tuple(k for k in kept if k in members)
+        if group and group not in groups:
+            groups.append(group)
+    alone = {g[0] for g in groups if len(g) == 1}
+    kept_groups = [g for g in groups if len(g) == 1 or not alone & set(g)]
+    return tuple(sorted(kept_groups, key=lambda g: kept.index(g[0])))
 
 
 def _offices(

@@ -174,8 +174,8 @@ class QuestionView:
             )
         # An office is held where its own name is: the cards write the place apart
         # (福島県国際課 asked, 福島県 … 国際課 written); the place is named anyway.
-        offices = [_without_place(o, q.places) for o in offices_asked(q)]
-        named = Named.of(q.places, offices, q.text, q.years, q.lexical)
+        offices = [_without_place(o, (*q.places, *q.spellings)) for o in offices_asked(q)]
+        named = Named.of(q.place_groups, offices, q.text, q.years, q.lexical)
         return cls(
             q,
             grams,
@@ -303,7 +303,7 @@ def _place_features(
     """How the places the question names sit in the chunk, the unit and a card's sides."""
     f = {"places_chunk": places_in_chunk, "places_missing": float(places_in_chunk < 1.0)}
     in_unit = fold_nfkc(unit.text + unit.heading)
-    f["places_unit"] = sum(p in in_unit for p in q.places) / len(q.places)
+    f["places_unit"] = q.places_share(in_unit)
     card = chunk.card
     if card is not None and unit.label in ("japanese", "foreign"):
         own = fold_nfkc(card.japanese if unit.label == "japanese" else card.foreign)
@@ -365,7 +365,7 @@ def na_features(v: QuestionView, units: Iterable[dict[str, float]]) -> dict[str,
     }
     if q.places:
         f["na_places_best"] = max((b.get("places_chunk", 0.0) for b in best), default=0.0)
-        f["na_two_places"] = float(len(q.places) >= 2)
+        f["na_two_places"] = float(len(q.place_groups) >= 2)
     if v.marks:
         f["na_years_found"] = max((b.get("years_chunk", 0.0) for b in best), default=0.0)
     if v.ordinals:

@@ -83,22 +83,24 @@ def _office_parts(office: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _alternatives(places: Sequence[str], written: str) -> list[tuple[str, ...]]:
-    """The places, one group each; those not written in the question (matched by sound
+def _alternatives(places: Sequence[str | Sequence[str]], written: str) -> list[tuple[str, ...]]:
+    """The places, one group each (a place is a name, or the names one spelling may be:
+    :attr:`Question.place_groups`); those not written in the question (matched by sound
     or script) grouped where they sound alike or share a character that is no place
     suffix (光州, 広州, 杭州; 済州, 済洲), each also met without its suffix."""
-    groups: list[tuple[str, ...]] = [(p,) for p in places if p in written]
-    unwritten = [p for p in places if p not in written]
+    given = [(p,) if isinstance(p, str) else tuple(p) for p in places]
+    groups: list[tuple[str, ...]] = [g for g in given if len(g) == 1 and g[0] in written]
+    unwritten = [list(g) for g in given if g not in groups]
     suffixes = set(PLACE_SUFFIXES)
-    sound = {p: skeleton(kana_reading(p)) for p in unwritten}
+    sound = {p: skeleton(kana_reading(p)) for g in unwritten for p in g}
 
     def alike(a: str, b: str) -> bool:
         return bool((set(a) - suffixes) & set(b)) or sound[a] == sound[b]
 
     pools: list[list[str]] = []
-    for place in unwritten:
-        joined = [pool for pool in pools if any(alike(place, other) for other in pool)]
-        merged = [place, *(p for pool in joined for p in pool)]
+    for group in unwritten:
+        joined = [pool for pool in pools if any(alike(p, o) for p in group for o in pool)]
+        merged = [*group, *(p for pool in joined for p in pool)]
         pools = [pool for pool in pools if pool not in joined] + [merged]
     # A place met by another spelling is the place, however the passage writes it:
     # オークランド市 is held by …オークランド港.
@@ -127,14 +129,15 @@ class Named:
     @classmethod
     def of(
         cls,
-        places: Sequence[str],
+        places: Sequence[str | Sequence[str]],
         offices: Iterable[str],
         text: str,
         years: Iterable[int],
         written: str,
     ) -> Named:
-        """From the question's places, offices, text, years and its own words
-        (``written``: where a place counts as written rather than matched by sound)."""
+        """From the question's places (a name, or the names one spelling may be), offices,
+        text, years and its own words (``written``: where a place counts as written
+        rather than matched by sound)."""
         groups = _alternatives(places, written or text)
         groups += [(part,) for office in offices for part in _office_parts(office)]
         ordinals = ordinals_named(text)

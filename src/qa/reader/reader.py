@@ -148,8 +148,7 @@ class Reader:
         return [
             c
             for c in self._cards
-            if all(p in self._names[c.id] for p in q.places)
-            and (filters is None or filters.allows(c))
+            if q.all_places_in(self._names[c.id]) and (filters is None or filters.allows(c))
         ]
 
     def chunks_for(
@@ -177,7 +176,7 @@ class Reader:
         cosines = self._cosines(chunks, qvec)
         for chunk, rank in chunks:
             where = self._names.get(chunk.id, "") + self._text[chunk.id]
-            places = sum(p in where for p in q.places) / len(q.places) if q.places else 0.0
+            places = q.places_share(where)
             texts = self._texts(chunk)
             siblings = self._units[chunk.id]
             for i, unit in enumerate(siblings):
