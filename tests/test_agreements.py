@@ -206,3 +206,24 @@ def test_the_route_tells_a_side_asked_in_words_from_one_read_off_the_place(
         f = route_features(q, table.select(q), None)
         assert f["side"] == 1.0, question
         assert f["side_cued"] == cued, question
+
+
+def test_a_place_spelled_as_several_names_selects_by_the_name_an_agreement_has() -> None:
+    from qa.query.names import NameIndex
+
+    rows = [
+        _row("k1", "北海道札幌市", "北海道", "中華人民共和国浙江省杭州市", "中華人民共和国", "⑨",
+             "2004-07-30"),
+        _row("k2", "愛知県瀬戸市", "愛知県", "中華人民共和国江西省景徳鎮市", "中華人民共和国", "②",
+             "2011-05-01"),
+    ]  # fmt: skip
+    table = AgreementTable(rows)
+    names = ["光州市", "光州", "杭州市", "杭州", "札幌市", "瀬戸市", "景徳鎮市"]
+    index = NameIndex.build(names)
+    # コウシュウ may be 光州 or 杭州; only 杭州 has an agreement: read as 杭州, no place left over.
+    q = analyze("コウシュウ市と提携している日本の自治体は？", names, index)
+    assert q.place_groups == (("光州市", "杭州市"),)
+    selection = table.select(q)
+    assert [r.chunk_id for r in selection.rows] == ["k1"] and selection.unplaced == 0
+    # Written, both are asked: 光州市 is on no card's side, which the route weighs.
+    assert table.select(analyze("光州市と杭州市の提携は？", names)).unplaced == 1

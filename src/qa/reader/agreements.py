@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -332,8 +333,15 @@ class AgreementTable:
         """The agreements ``q`` asks about; ``allows(chunk_id)`` filters rows (the user's filters).
 
         A place named without a region word is the body itself (静岡県's own
-        agreements); when no row has it as the body, its municipalities count.
+        agreements); when no row has it as the body, its municipalities count. A
+        place spelled so that it may be several names (コウシュウ: 光州広域市 or 杭州市)
+        is read as each in turn: the first reading that leaves the fewest places on no
+        card's side, and of those the first that any agreement matches, answers.
         """
+        selections = [self._select(reading, allows) for reading in _readings(q)]
+        return min(selections, key=lambda s: (s.unplaced, not s.rows))
+
+    def _select(self, q: Question, allows: Any) -> Selection:
         constraints, unplaced = self.constraints(q)
         rows = [r for r in self.rows if allows is None or allows(r.chunk_id)]
         chosen = [r for r in rows if constraints.admits(r)]
@@ -341,6 +349,26 @@ class AgreementTable:
             chosen = [r for r in rows if constraints.admits(r, region=True)]
         chosen.sort(key=lambda r: (r.date_iso is None, r.date_iso or "", r.chunk_id))
         return Selection(constraints, tuple(chosen), unplaced, self.years)
+
+
+#: Most readings of a question whose place spellings may be several names each.
+_MOST_READINGS = 8
+
+
+def _readings(q: Question) -> Iterator[Question]:
+    """``q`` with one name of each of its place groups (:attr:`Question.place_groups`),
+    every combination in the groups' order, at most :data:`_MOST_READINGS`; ``q``
+    itself when each group is one name."""
+    if all(len(g) == 1 for g in q.place_groups):
+        yield q
+        return
+    for names in itertools.islice(itertools.product(*q.place_groups), _MOST_READINGS):
+        chosen = set(names)
+        yield dataclasses.replace(
+            q,
+            places=tuple(p for p in q.places if p in chosen),
+            place_groups=tuple((n,) for n in names),
+        )
 
 
 def _before(region: str, place: str, name: str) -> bool:
