@@ -177,11 +177,26 @@ def test_a_katakana_spelling_well_ahead_of_every_other_name_is_taken() -> None:
     # else comes near: taken.
     assert index.heard("キムジェ")[0].confidence < 0.93
     assert index.find("キムジェとの交流", "ja") == {"金堤"}
-    # "Indian" is as near to 浜田 (hamada) and as far ahead: an English word, not taken.
+    # So is a Latin spelling (gimje, 0.89; 金堤市 alone is the same place, not the next).
+    assert index.find("Exchanges with Gimje?", "en") == {"金堤"}
+    # "Indian" is as near to 浜田 (hamada) and as far ahead: an English word (unidic
+    # knows インディアン), not taken.
     assert index.heard("Indian")[0].names == {"浜田", "浜田市"}
     assert index.find("Which Indian state signed?", "en") == set()
     # A short sound (スウォン: son) is not taken by a margin; it stays unheard.
     assert index.unheard("スウォン市との交流") == ("スウォン",)
+
+
+def test_a_spelling_of_one_of_two_writings_of_a_place_names_both() -> None:
+    index = NameIndex.build(
+        ["厦門", "アモイ市", "アモイ", "ストーン・オン・トレント市"],
+        aliases={"Xiamen": {"厦門"}, "ストーク・オン・トレント": {"ストーン・オン・トレント市"}},
+    )
+    # The corpus writes 厦門 and アモイ市 (unidic reads 厦門 アモイ): a spelling of one names both.
+    assert index.find("Exchanges with Xiamen?", "en") == {"厦門", "アモイ"}
+    assert index.find("与厦门的交流", "zh") == {"厦門", "アモイ"}
+    # A katakana alias of several words is met whole, not by its words.
+    assert index.find("ストーク・オン・トレントとの交流", "ja") == {"ストーン・オン・トレント市"}
 
 
 def test_simplified_forms_of_characters_both_scripts_share() -> None:
@@ -216,10 +231,11 @@ def test_places_in_running_text(text, places) -> None:
 # a helper who did not see this code (tests/data/spellings.tsv, 392 places and
 # 25 places the corpus lacks), found as a question's places are (as written, by
 # Latin and simplified keys, by sound and by the other names of the world place
-# the corpus writes). The target is 0.95 resolved and no name for a place
-# the corpus lacks; these floors are what the matcher reaches now.
-SPELLINGS_RESOLVED = 0.87
-SPELLINGS_WRONG_FIRST = 6
+# the corpus writes), or as its countries where the card's side is a country. The
+# issue's target is 0.95 resolved and no name for a place the corpus lacks; these
+# floors are what the matcher reaches now (0.918, 1 other name first, 1 lacking).
+SPELLINGS_RESOLVED = 0.91
+SPELLINGS_WRONG_FIRST = 1
 SPELLINGS_NEGATIVES_NAMED = 1
 
 
@@ -234,13 +250,14 @@ def test_spelling_table(answerer) -> None:
     frame = {"ja": "{}との交流について", "en": "Exchanges with {}?", "zh": "与{}的交流"}
     resolved = wrong = negatives = total = 0
     for row in rows:
-        found = answerer.analyze(frame[row["lang"]].format(row["typed"])).places
+        q = answerer.analyze(frame[row["lang"]].format(row["typed"]))
+        found = q.places
         if row["corpus_name"] == "-":
             negatives += bool(found)
             continue
         total += 1
         want = name_components(row["corpus_name"]) | {row["corpus_name"]}
-        hit = any(f in want or f in row["corpus_name"] for f in found)
+        hit = any(f in want or f in row["corpus_name"] for f in found + q.countries)
         resolved += hit
         wrong += bool(found) and not hit
     assert total >= 60

@@ -8,7 +8,7 @@ import pytest
 
 from qa.index.world import WorldPlace, world_places
 from qa.language.scripts import latin_key
-from qa.query.aliases import alias_tables, place_aliases, written_forms
+from qa.query.aliases import alias_tables, place_aliases, same_places, written_forms
 from qa.query.names import NameIndex
 
 
@@ -18,6 +18,8 @@ def places() -> dict[str, list[WorldPlace]]:
         "姉妹都市ヒューストン市との交流。琿春市の物産展。パリティの検査。",
         "ミュンヘン市の見本市に出展した。",
         "ノボシビルスク市の代表団が来訪。",
+        "青森・ブタペスト間のチャーター便。アンケートを実施した。",
+        "クインズランド州とバイエルン州の代表。",
     ]
     out: dict[str, list[WorldPlace]] = {}
     for place in world_places(text):
@@ -53,6 +55,21 @@ def test_a_latin_name_a_larger_place_goes_by_is_left_to_it(places) -> None:
     assert "Monaco" not in munich.names  # Italian for Munich, but a country's name
 
 
+def test_a_word_one_letter_off_a_large_places_name_is_that_place(places) -> None:
+    # The corpus misspells ブダペスト: one letter off a city of 1.7 million.
+    budapest = max(places["ブタペスト"], key=lambda p: p.population)
+    assert budapest.country == "HU" and {"Budapest", "ブダペスト"} <= set(budapest.names)
+    # アンケート is as near to a city's name (Ambato's アンバート), but a word of the language.
+    assert "アンケート" not in places
+
+
+def test_a_regions_latin_names_are_its_own_and_english_ones_too(places) -> None:
+    # Queensland is also a small Canadian town's name: the region keeps it.
+    assert any("Queensland" in p.names for p in places["クインズランド"])
+    # ISO 3166-2's English translation (Bavaria), beside its own name (Bayern).
+    assert any({"Bavaria", "Bayern"} <= set(p.names) for p in places["バイエルン"])
+
+
 def test_a_place_round_trips_through_its_dict() -> None:
     place = WorldPlace("慶州", "KR", 245365, ("Gyeongju", "庆州"))
     assert WorldPlace.from_dict(place.to_dict()) == place
@@ -83,6 +100,19 @@ def test_a_name_takes_its_regions_beside_its_largest_city() -> None:
 def test_written_forms_drop_the_suffix_and_the_marks_between_words() -> None:
     forms = written_forms("ラ・ルビエール市")
     assert forms >= {"ラ・ルビエール市", "ラ・ルビエール", "ラルビエール"}
+
+
+def test_one_place_written_two_ways_is_one_place_but_not_two_read_alike() -> None:
+    same = same_places(
+        ["厦門市", "厦門", "アモイ市", "アモイ", "クィーンズランド州", "クイーンズランド州",
+         "ハバロフスク市", "ハバロフスク地方", "光州", "杭州"]
+    )  # fmt: skip
+    # unidic reads 厦門 アモイ; ィ and イ are one letter to Japanese.
+    assert same["厦門"] == {"アモイ"} and same["アモイ市"] == {"厦門市"}
+    assert same["クィーンズランド州"] == {"クイーンズランド州"}
+    # A city and the region of its name are two places; two Han names read
+    # コウシュウ are two cities.
+    assert "ハバロフスク市" not in same and "光州" not in same
 
 
 def test_alias_tables_sort_spellings_by_script() -> None:

@@ -20,7 +20,8 @@ from typing import Any
 from qa.corpus.textclean import normalize
 
 __all__ = [
-    "FORMS", "JapaneseTokenizer", "TokenizerError", "content_words", "normalize", "unidic_tagger",
+    "FORMS", "JapaneseTokenizer", "TokenizerError", "content_words", "loanword", "normalize",
+    "place_word", "unidic_tagger",
 ]  # fmt: skip
 
 #: ``surface``: the word as written; ``base``: its dictionary form as written
@@ -62,6 +63,28 @@ def content_words(text: str) -> list[str]:
         for word in unidic_tagger()(text[i : i + _PIECE])
         if word.feature.pos1 == "名詞"
     ]
+
+
+def place_word(run: str) -> bool:
+    """unidic reads ``run`` as one place name (ボストン)."""
+    words = list(unidic_tagger()(run))
+    return len(words) == 1 and words[0].feature.pos3 == "地名"
+
+
+def loanword(run: str) -> bool:
+    """A katakana run that unidic reads as ordinary words of foreign origin, not a
+    name: one common noun (セット, タイトル) or common nouns of three kana or more
+    (メール|アドレス). ナム|ウォン and ダ|イレン are not: short pieces are how unidic
+    splits a name it does not know. Nor is a Sino-Japanese or native word written in
+    kana (カンジン 肝心, セッコウ 石膏: unidic's word origin 漢, 和), which is how a
+    kanji place name sounds (康津, 浙江)."""
+    words = list(unidic_tagger()(run))
+    if any(w.feature.pos2 == "固有名詞" for w in words):
+        return False
+    common = all(
+        w.feature.pos2 == "普通名詞" and not w.is_unk and w.feature.goshu == "外" for w in words
+    )
+    return common and (len(words) == 1 or all(len(w.surface) >= 3 for w in words))
 
 
 class JapaneseTokenizer:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +36,11 @@ _POPULATION = 1000
 _SHORTEST = 2
 #: Longest one (ノボシビルスク, ストーク・オン・トレント).
 _LONGEST = 16
+#: A katakana word one letter off a place's name is that place when it is this
+#: long (without its marks) and the place this large, or a region.
+_NEAR_SHORTEST, _NEAR_POPULATION = 5, 100_000
+#: The marks between a katakana name's words.
+_MARKS = str.maketrans("", "", "・＝")
 #: A run of Japanese or Chinese writing, where the corpus's names are.
 _CJK_RUN = re.compile(r"[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー・＝]+")
 #: Kana: a katakana name is matched as a whole word only (not パリ in パリティ).
@@ -43,6 +48,10 @@ _KANA = re.compile(r"[\u30a1-\u30ffー・＝]+")
 #: A name in Latin letters as users type it: capitalised (not GeoNames' lowercase
 #: transcriptions, "qing zhou"), not an all-capital code (XAY).
 _LATIN = re.compile(r"[A-Z][a-z'’-]+(?:[ -][A-Za-z'’-]+)*")
+
+
+#: A source place: its country, population (0: a region) and names.
+_Source = tuple[str, int, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -80,18 +89,26 @@ def world_places(texts: Iterable[str]) -> list[WorldPlace]:
     form written, then by population (largest first)."""
     by_form = _by_form()
     written: dict[str, set[int]] = {}
+    unmatched: set[str] = set()
     for text in texts:
         for key, form in _forms_in(unicodedata.normalize("NFKC", text), by_form):
-            written.setdefault(form, set()).update(by_form[key])
+            if key in by_form:
+                written.setdefault(form, set()).update(by_form[key])
+            else:
+                unmatched.add(form)
     sources, owners = _sources(), _owners()
+    for form, ids in _near_forms(unmatched, by_form, sources):
+        written.setdefault(form, set()).update(ids)
     places = []
     for form, ids in written.items():
         for i in ids:
             country, population, names = sources[i]
             # A Latin name another, larger place goes by is that place's (Munich is
-            # also "Monaco" in Italian; Monaco is a country).
+            # also "Monaco" in Italian; Monaco is a country). A region's names are its
+            # own (ISO 3166-2's, not a town's of the same name: Queensland, Ontario).
+            size = population or float("inf")
             names = tuple(
-                n for n in names if not n.isascii() or owners.get(latin_key(n), -1) <= population
+                n for n in names if not n.isascii() or owners.get(latin_key(n), -1) <= size
             )
             places.append(WorldPlace(form, country, population, names))
     return sorted(places, key=lambda p: (p.written, -p.population, p.country, p.names))
@@ -101,14 +118,15 @@ def _forms_in(text: str, by_form: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """The names of ``by_form`` that ``text`` writes, each as (key, as written):
     katakana ones as whole words (a place suffix may follow: ヒューストン市), others
     anywhere in a run, compared in simplified forms (琿春 is GeoNames' 珲春); katakana
-    ones by :func:`kana_key` (the corpus's ノボシビルスク is GeoNames' ノヴォシビルスク)."""
+    ones by :func:`kana_key` (the corpus's ノボシビルスク is GeoNames' ノヴォシビルスク).
+    Every other katakana word too, its key not in ``by_form``: it may be a near
+    spelling of a name (:func:`_near_forms`)."""
     for run in _CJK_RUN.finditer(text):
         run_text = run.group(0)
         for kana in _KANA.finditer(run_text):
             word = kana.group(0).strip("・＝ー")
             key = kana_key(word)
-            if key in by_form:
-                yield key, word
+            yield key, word  # one not in ``by_form`` may be a near spelling of one
         simple = simplified_forms(run_text)
         if len(simple) != len(run_text):
             simple = run_text  # a conversion that changed the length: compared as written
@@ -117,6 +135,40 @@ def _forms_in(text: str, by_form: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 form = simple[start:end]
                 if form in by_form and not _KANA.fullmatch(form):
                     yield form, run_text[start:end]
+
+
+def _near_forms(
+    words: Iterable[str], by_form: dict[str, frozenset[int]], sources: Sequence[_Source]
+) -> Iterator[tuple[str, frozenset[int]]]:
+    """Katakana words of the corpus one letter off a large place's katakana name
+    (ブタペスト, ブダペスト; ストーン・オン・トレント; ブリズベン), each with those
+    places: a typo or an older spelling of the name. Only places of :data:`_NEAR_POPULATION`
+    people or more, or regions, and words long enough (:data:`_NEAR_SHORTEST`) and not
+    words of the language (アンケート is not Ambato, ウォーキング not Woking)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from qa.index.tokenize import loanword
+
+    large = {
+        key: frozenset(i for i in ids if _large(sources[i][1]))
+        for key, ids in by_form.items()
+        if _KANA.fullmatch(key)
+    }
+    choices = [key for key, ids in large.items() if ids]
+    for word in sorted(words):
+        key = kana_key(word)
+        if len(key.translate(_MARKS)) < _NEAR_SHORTEST or loanword(word.translate(_MARKS)):
+            continue
+        near = process.extract(key, choices, scorer=OSA.distance, score_cutoff=1, limit=None)
+        ids = frozenset(i for found, _, _ in near for i in large[found])
+        if ids:
+            yield word, ids
+
+
+def _large(population: int) -> bool:
+    """A region (GeoNames gives none: 0) or a city of :data:`_NEAR_POPULATION` or more."""
+    return population == 0 or population >= _NEAR_POPULATION
 
 
 @functools.cache
@@ -150,7 +202,7 @@ def _owners() -> dict[str, float]:
 
 
 @functools.cache
-def _sources() -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+def _sources() -> tuple[_Source, ...]:
     """Every source place as (country, population, names in the scripts kept);
     Japan's own places are left out (the corpus's Japanese side is read by
     readings, not by other countries' spellings)."""
@@ -202,7 +254,7 @@ def _regions() -> Iterator[tuple[str, int, tuple[str, ...]]]:
 
     books = [
         gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
-        for lang in ("ja", "zh_CN", "zh_TW")
+        for lang in ("en", "ja", "zh_CN", "zh_TW")
     ]
     for region in pycountry.subdivisions:
         if region.country_code == "JP":

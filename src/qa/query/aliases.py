@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 from qa.index.world import WorldPlace
 from qa.language.places import place_stem
-from qa.language.scripts import HAN_CHARS, latin_key, simplified_forms
+from qa.language.scripts import HAN_CHARS, kana_key, latin_key, simplified_forms
 from qa.query.countries import country_code
 
-__all__ = ["AliasTables", "alias_tables", "place_aliases", "written_forms"]
+__all__ = ["AliasTables", "alias_tables", "place_aliases", "same_places", "written_forms"]
 
 #: A katakana word (a place name written in katakana, without its suffix).
 _KATAKANA = re.compile(r"[ァ-ヴ][ァ-ヴー]+")
@@ -61,6 +61,45 @@ def place_aliases(
                 if alias != name:
                     out.setdefault(alias, set()).add(name)
     return {alias: frozenset(names) for alias, names in out.items()}
+
+
+def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Corpus names that are one place written two ways → the others: katakana
+    spellings alike but for the letters Japanese writes for one another
+    (クィーンズランド州, クイーンズランド; フェ市, フエ市; ``kana_key``), and a Han name
+    with the katakana of its reading, where unidic knows it as a proper noun
+    (厦門, アモイ市). Two Han names read alike are not one place (光州, 杭州)."""
+    from qa.index.tokenize import unidic_tagger
+
+    names = sorted(set(names))
+    # By the name's sound and its suffix: ハバロフスク市 is not ハバロフスク地方.
+    katakana: dict[tuple[str, str], set[str]] = {}
+    for name in names:
+        stem = _stem(name)
+        if _KATAKANA.fullmatch(stem.translate(_WORD_MARKS)):
+            key = (kana_key(stem.translate(_WORD_MARKS)), name[len(stem) :])
+            katakana.setdefault(key, set()).add(name)
+    groups = [set(group) for group in katakana.values()]
+    for name in names:
+        stem = _stem(name)
+        if not _HAN.fullmatch(stem):
+            continue
+        words = list(unidic_tagger()(stem))
+        if len(words) == 1 and words[0].feature.pos2 == "固有名詞" and words[0].feature.kana:
+            group = katakana.get((kana_key(words[0].feature.kana), name[len(stem) :]))
+            if group:
+                groups.append({name, *group})
+    out: dict[str, set[str]] = {}
+    for group in groups:
+        for name in group:
+            out.setdefault(name, set()).update(group - {name})
+    return {name: frozenset(others) for name, others in out.items() if others}
+
+
+def _stem(name: str) -> str:
+    """``name`` without its suffix, where two characters or more are left."""
+    stem = place_stem(name)
+    return stem if len(stem) >= 2 else name
 
 
 def written_forms(name: str) -> set[str]:

@@ -32,7 +32,7 @@ from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
 from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
-from qa.query.names import KATAKANA_RUN, NameIndex, Spelling, loanword, place_word
+from qa.query.names import KANA_COMPOUND, KATAKANA_RUN, NameIndex, Spelling, loanword, place_word
 from qa.query.question import NAME_SEPARATORS, kana_compounds, name_components
 
 __all__ = ["Gazetteer"]
@@ -139,6 +139,11 @@ class Gazetteer:
         forms = simplified_forms(text) if self._han_aliases else ""
         if any(a in forms for a in self._han_aliases):
             return False  # 烏魯木斉 for ウルムチ
+        # A name of several words the cards do not write (ストーク・オン・トレント) may be
+        # another spelling of theirs, whatever its words are.
+        compounds = (m.group(0) for m in KANA_COMPOUND.finditer(text))
+        if not all(any(c in n for n in self.names) for c in compounds):
+            return False
         runs = (m.group(0) for m in KATAKANA_RUN.finditer(text))
         return all(any(r in n for n in self.names) or loanword(r) for r in runs)
 

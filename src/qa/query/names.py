@@ -34,16 +34,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from qa.index.tokenize import unidic_tagger
+from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
 from qa.language.scripts import japanese_forms, latin_key, simplified_forms
-from qa.query.aliases import alias_tables
+from qa.query.aliases import alias_tables, same_places
 from qa.query.countries import countries_named
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 
 __all__ = [
     "HEARD_THRESHOLD",
+    "KANA_COMPOUND",
     "KATAKANA_RUN",
     "NameFinder",
     "NameIndex",
@@ -62,12 +63,15 @@ HEARD_THRESHOLD = 0.93
 #: … or, for a katakana spelling, less alike but this far ahead of the next name
 #: (キムジェ is 金堤 at 0.89, nothing else near). Chosen on half of
 #: tests/data/spellings.tsv and checked on the other half: no name the corpus lacks
-#: was taken on either. Not for Latin: English words (Indian, Grand) are as near.
+#: was taken on either. A Latin word too (Gimje, Noumea), unless English uses it.
 HEARD_CLOSE, HEARD_MARGIN = 0.85, 0.1
 #: The shortest sound skeleton taken by that margin.
 _MIN_CLOSE = 5
 #: A run of katakana long enough to be a place name.
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
+#: Katakana words joined by the marks between a name's words, and those marks.
+KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
+_MARKS = str.maketrans("", "", "・＝=")
 #: English words that are also the romanisation of some place stem.
 _ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
 
@@ -114,6 +118,8 @@ class NameIndex:
     han: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     #: Other katakana spellings (サイゴン) → the names.
     kana: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: Names of one place written two ways (厦門, アモイ市) → the others.
+    same: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(
@@ -147,7 +153,16 @@ class NameIndex:
 
     def find_groups(self, text: str, lang: str) -> list[Spelling]:
         """:meth:`find`'s names by the spelling in ``text`` that names them: each
-        spelling with the names it may be (コウシュウ: 光州 or 杭州), any one of which it names."""
+        spelling with the names it may be (コウシュウ: 光州 or 杭州), any one of which it
+        names; a spelling of 厦門 names アモイ市 too, the corpus writing both."""
+        return [
+            Spelling(g.typed, g.names.union(*(self.same.get(n, ()) for n in g.names)))
+            for g in self._spelled(text, lang)
+            if g.names
+        ]
+
+    def _spelled(self, text: str, lang: str) -> list[Spelling]:
+        """:meth:`find_groups` before the names of one place written two ways are joined."""
         groups: list[Spelling] = []
         if lang in ("ja", "zh"):
             # Han spellings the corpus does not write (烏魯木斉, 休斯敦), in simplified forms.
@@ -174,7 +189,7 @@ class NameIndex:
             forms = simplified_forms(text)
             written = [(s, n) for n, s in self.simplified.items() if s in forms]
             groups += [Spelling(s, frozenset({n})) for s, n in written]
-        return [g for g in groups if g.names]
+        return groups
 
     def _latin_heard(self, text: str, probe: str) -> list[Spelling]:
         """Names a capitalised Latin word or phrase sounds like, where no key spelled
@@ -193,6 +208,12 @@ class NameIndex:
     def _katakana(self, text: str) -> list[Spelling]:
         """The names each katakana run of ``text`` may be, by spelling or by sound."""
         found: list[Spelling] = []
+        # A name of several words (ストーク・オン・トレント) is looked up whole first.
+        for m in KANA_COMPOUND.finditer(text):
+            whole = m.group(0).translate(_MARKS)
+            if whole in self.kana and not any(m.group(0) in n for n in self.names):
+                found.append(Spelling(m.group(0), self.kana[whole]))
+                text = text[: m.start()] + "、" * len(m.group(0)) + text[m.end() :]
         for m in KATAKANA_RUN.finditer(text):
             if any(m.group(0) in n for n in self.names) or loanword(m.group(0)):
                 continue  # written as the corpus writes it, or a word (セット), not a name
@@ -251,20 +272,24 @@ def _outermost(names: Iterable[str]) -> frozenset[str]:
 
 def _taken(heard: list[NameMatch]) -> NameMatch | None:
     """The best of ``heard`` when it is taken for the name typed: alike enough, or
-    nearly so and well ahead of the next."""
+    nearly so and well ahead of the next place (not of its own other names: 金堤
+    and 金堤市 are one). Not a Latin word that English uses: "Indian" is no name,
+    however near 浜田 (hamada) it sounds."""
     if not heard:
         return None
-    best, second = heard[0].confidence, heard[1].confidence if len(heard) > 1 else 0.0
+    top = heard[0]
+    best = top.confidence
+    second = max((m.confidence for m in heard[1:] if not m.names & top.names), default=0.0)
     if best >= HEARD_THRESHOLD:
-        return heard[0]
-    typed = heard[0].typed
-    if typed.isascii():
-        return None  # English words are near names too: "Indian" is not 浜田 (hamada)
+        return top
+    typed = top.typed
     # A short sound (スウォン: son) is near too many names for the margin to tell.
-    sound = skeleton(kana_reading(typed))
-    if len(sound) >= _MIN_CLOSE and best >= HEARD_CLOSE and best - second >= HEARD_MARGIN:
-        return heard[0]
-    return None
+    sound = skeleton(typed if typed.isascii() else kana_reading(typed))
+    if len(sound) < _MIN_CLOSE or best < HEARD_CLOSE or best - second < HEARD_MARGIN:
+        return None
+    if typed.isascii() and any(loanword(english_kana(w)) for w in typed.split()):
+        return None
+    return top
 
 
 def _closest(
@@ -305,28 +330,6 @@ def _capitalised(text: str) -> list[str]:
             out.append(" ".join(words))
             out += [w for w in words if len(words) > 1 and len(w) >= _MIN_LATIN]
     return out
-
-
-def place_word(run: str) -> bool:
-    """unidic reads ``run`` as one place name (ボストン)."""
-    words = list(unidic_tagger()(run))
-    return len(words) == 1 and words[0].feature.pos3 == "地名"
-
-
-def loanword(run: str) -> bool:
-    """A katakana run that unidic reads as ordinary words of foreign origin, not a
-    name: one common noun (セット, タイトル) or common nouns of three kana or more
-    (メール|アドレス). ナム|ウォン and ダ|イレン are not: short pieces are how unidic
-    splits a name it does not know. Nor is a Sino-Japanese or native word written in
-    kana (カンジン 肝心, セッコウ 石膏: unidic's word origin 漢, 和), which is how a
-    kanji place name sounds (康津, 浙江)."""
-    words = list(unidic_tagger()(run))
-    if any(w.feature.pos2 == "固有名詞" for w in words):
-        return False
-    common = all(
-        w.feature.pos2 == "普通名詞" and not w.is_unk and w.feature.goshu == "外" for w in words
-    )
-    return common and (len(words) == 1 or all(len(w.surface) >= 3 for w in words))
 
 
 @dataclass(frozen=True)
@@ -393,4 +396,5 @@ def _build(
         simplified={n: simplified_forms(n) for n in kept},
         han=tables.han,
         kana=tables.kana,
+        same=same_places(kept),
     )
