@@ -96,4 +96,5 @@ def test_katakana_spellings_of_one_name_share_a_key() -> None:
     assert kana_key("ノヴォシビルスク") == kana_key("ノボシビルスク")
     assert kana_key("クィーンズランド") == kana_key("クイーンズランド")
     assert kana_key("フェ") == kana_key("フエ")
+    assert kana_key("テューリンゲン") == kana_key("チュウリンゲン")
     assert kana_key("ボストン") != kana_key("ポストン")

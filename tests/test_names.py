@@ -199,6 +199,28 @@ def test_a_spelling_of_one_of_two_writings_of_a_place_names_both() -> None:
     assert index.find("ストーク・オン・トレントとの交流", "ja") == {"ストーン・オン・トレント市"}
 
 
+def test_a_katakana_spelling_one_letter_off_one_name_is_that_name() -> None:
+    index = NameIndex.build(["カステリョン市", "カステリョン", "ラボック市", "ラボック"])
+    # カステジョン: one letter off カステリョン and off nothing else.
+    assert index.find("カステジョンとの交流", "ja") == {"カステリョン"}
+    # Four letters are too few to tell a spelling from another name (ラバック).
+    assert index.find("ラバックとの交流", "ja") == set()
+
+
+def test_running_text_names_a_large_katakana_place_written_with_a_suffix() -> None:
+    from qa.index.world import WorldPlace
+    from qa.query.gazetteer import _world_text_places
+
+    world = [
+        WorldPlace("フーコック島", "VN", 294419, ("Phu Quoc",)),
+        WorldPlace("ドーナツ島", "XX", 500000, ()),
+        WorldPlace("コンポンチャム", "KH", 61750, ("Kampong Cham",)),
+    ]
+    # Katakana before its suffix: the katakana threshold (100,000 people), not Han's;
+    # a word of the language before it (ドーナツ) is no place, nor a smaller town.
+    assert _world_text_places(world) == {"フーコック島": False}
+
+
 def test_simplified_forms_of_characters_both_scripts_share() -> None:
     from qa.language.scripts import simplified_forms
 
@@ -233,8 +255,8 @@ def test_places_in_running_text(text, places) -> None:
 # Latin and simplified keys, by sound and by the other names of the world place
 # the corpus writes), or as its countries where the card's side is a country. The
 # issue's target is 0.95 resolved and no name for a place the corpus lacks; these
-# floors are what the matcher reaches now (0.918, 1 other name first, 1 lacking).
-SPELLINGS_RESOLVED = 0.91
+# floors are what the matcher reaches now (0.926, 1 other name first, 1 lacking).
+SPELLINGS_RESOLVED = 0.92
 SPELLINGS_WRONG_FIRST = 1
 SPELLINGS_NEGATIVES_NAMED = 1
 

@@ -78,7 +78,8 @@ class Gazetteer:
     def _han_aliases(self) -> tuple[str, ...]:
         """Han spellings of the world places the corpus writes that no card name writes
         (simplified): where a Japanese question has one, the index may know it."""
-        spellings = {n: {p.written} for p in self._world for n in p.names}
+        # Latin names (most of them) make no Han spelling: not sorted, not paid for.
+        spellings = {n: {p.written} for p in self._world for n in p.names if not n.isascii()}
         return tuple(alias_tables(spellings, self.names).han)
 
     @functools.cached_property
@@ -162,10 +163,12 @@ def _world_text_places(world: Iterable[WorldPlace]) -> dict[str, bool]:
     whether it is Korean (鄭州 is Chinese: not heard as Jeonju)."""
     out: dict[str, bool] = {}
     for place in sorted(world, key=lambda p: p.population):  # the largest's country last
-        kana = KATAKANA_RUN.fullmatch(place.written) is not None
+        # Katakana however written: in words (クルージュ・ナポカ), with a suffix (フーコック島).
+        word = re.sub(f"[・＝]|[{HAN_CHARS}]$", "", place.written)
+        kana = KATAKANA_RUN.fullmatch(word) is not None
         if place.population < (_KANA_PLACE if kana else _HAN_PLACE):
             continue
-        if (not loanword(place.written)) if kana else HAN.match(place.written) is not None:
+        if (not loanword(word)) if kana else HAN.match(place.written) is not None:
             out[place.written] = place.country == _KOREA_CODE
     return out
 

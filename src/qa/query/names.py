@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -37,9 +36,19 @@ from typing import Any, NamedTuple, Protocol
 from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
-from qa.language.scripts import japanese_forms, latin_key, simplified_forms
+from qa.language.scripts import japanese_forms, kana_key, latin_key, simplified_forms
 from qa.query.aliases import alias_tables, same_places
 from qa.query.countries import countries_named
+from qa.query.hearing import (
+    ENGLISH,
+    HEARD_THRESHOLD,
+    MIN_HEARD,
+    MIN_LATIN,
+    NameMatch,
+    capitalised,
+    closest,
+    taken,
+)
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 
 __all__ = [
@@ -54,26 +63,13 @@ __all__ = [
     "place_word",
 ]  # fmt: skip
 
-#: Shortest Latin key matched: shorter romanisations collide with English words.
-_MIN_LATIN = 4
-#: Shortest sound skeleton matched for a katakana spelling (プサン: psan).
-_MIN_HEARD = 3
-#: How alike a katakana spelling and a corpus name must sound to be taken for it…
-HEARD_THRESHOLD = 0.93
-#: … or, for a katakana spelling, less alike but this far ahead of the next name
-#: (キムジェ is 金堤 at 0.89, nothing else near). Chosen on half of
-#: tests/data/spellings.tsv and checked on the other half: no name the corpus lacks
-#: was taken on either. A Latin word too (Gimje, Noumea), unless English uses it.
-HEARD_CLOSE, HEARD_MARGIN = 0.85, 0.1
-#: The shortest sound skeleton taken by that margin.
-_MIN_CLOSE = 5
 #: A run of katakana long enough to be a place name.
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 #: Katakana words joined by the marks between a name's words, and those marks.
 KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
 _MARKS = str.maketrans("", "", "・＝=")
-#: English words that are also the romanisation of some place stem.
-_ENGLISH = frozenset({"city", "state", "japan", "china", "prefecture", "province", "office"})
+#: A katakana spelling one letter off a name is taken for it when this long.
+_NEAR_SHORTEST = 5
 
 
 class Spelling(NamedTuple):
@@ -120,6 +116,8 @@ class NameIndex:
     kana: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     #: Names of one place written two ways (厦門, アモイ市) → the others.
     same: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: Katakana names and aliases by ``kana_key``, without suffix or marks → the names.
+    spelled: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(
@@ -197,10 +195,10 @@ class NameIndex:
         English into katakana first)."""
         found: list[Spelling] = []
         spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
-        for phrase in _capitalised(text):
+        for phrase in capitalised(text):
             if set(latin_key(phrase).split()) & spelled:
                 continue
-            heard = _taken(self.heard(phrase))
+            heard = taken(self.heard(phrase))
             if heard is not None:
                 found.append(Spelling(phrase, _outermost(heard.names)))
         return found
@@ -220,7 +218,7 @@ class NameIndex:
             if m.group(0) in self.kana:
                 found.append(Spelling(m.group(0), self.kana[m.group(0)]))
                 continue
-            heard = _taken(self.heard(m.group(0)))
+            heard = taken(self.heard(m.group(0)))
             if heard is None:
                 continue
             names = heard.names
@@ -229,6 +227,19 @@ class NameIndex:
             named = {n for n in names if suffix and suffix in PLACE_SUFFIXES and n.endswith(suffix)}
             found.append(Spelling(m.group(0), frozenset(named) or _outermost(names)))
         return found
+
+    def _near_spelling(self, typed: str) -> frozenset[str]:
+        """The names of the one katakana name (or katakana alias) that ``typed`` is one
+        letter off, compared by ``kana_key`` (カステジョン, カステリョン市); none when
+        ``typed`` is short (:data:`_NEAR_SHORTEST`) or near several."""
+        key = kana_key(typed.translate(_MARKS))
+        if len(key) < _NEAR_SHORTEST or not self.spelled:
+            return frozenset()
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        near = process.extract(key, list(self.spelled), scorer=OSA.distance, score_cutoff=1)
+        return self.spelled[near[0][0]] if len(near) == 1 else frozenset()
 
     def unheard(self, text: str) -> tuple[str, ...]:
         """Katakana place names in a Japanese question that no corpus name is, as
@@ -243,7 +254,7 @@ class NameIndex:
             suffixed = text[m.end() : m.end() + 1] in tuple(PLACE_SUFFIXES)
             if not suffixed and not place_word(run):
                 continue
-            if run not in self.kana and _taken(self.heard(run)) is None:
+            if run not in self.kana and taken(self.heard(run)) is None:
                 out.append(run)
         return tuple(out)
 
@@ -254,12 +265,15 @@ class NameIndex:
         read into katakana (Houston → ハウストン)."""
         best: dict[frozenset[str], float] = {}
         if not typed.isascii():
-            _closest(skeleton(kana_reading(typed)), self.sounds, best)
+            closest(skeleton(kana_reading(typed)), self.sounds, best)
+            near = self._near_spelling(typed)
+            if near:  # one letter off one katakana name: as good as the same sound
+                best[near] = max(best.get(near, 0.0), HEARD_THRESHOLD)
         else:
-            _closest(skeleton(typed), self.sounds, best)
+            closest(skeleton(typed), self.sounds, best)
             # Read as English only when it is no romanisation (a model call, ~0.1 s).
             if max(best.values(), default=0.0) < HEARD_THRESHOLD:
-                _closest(skeleton(kana_reading(english_kana(typed))), self.kana_sounds, best)
+                closest(skeleton(kana_reading(english_kana(typed))), self.kana_sounds, best)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:3]
         return [NameMatch(typed, names, score) for names, score in ranked]
 
@@ -268,83 +282,6 @@ def _outermost(names: Iterable[str]) -> frozenset[str]:
     """``names`` without those inside another of them (静岡 beside 静岡県)."""
     names = set(names)
     return frozenset(n for n in names if not any(o != n and o in n for o in names))
-
-
-def _taken(heard: list[NameMatch]) -> NameMatch | None:
-    """The best of ``heard`` when it is taken for the name typed: alike enough, or
-    nearly so and well ahead of the next place (not of its own other names: 金堤
-    and 金堤市 are one). Not a Latin word that English uses: "Indian" is no name,
-    however near 浜田 (hamada) it sounds."""
-    if not heard:
-        return None
-    top = heard[0]
-    best = top.confidence
-    second = max((m.confidence for m in heard[1:] if not m.names & top.names), default=0.0)
-    if best >= HEARD_THRESHOLD:
-        return top
-    typed = top.typed
-    # A short sound (スウォン: son) is near too many names for the margin to tell.
-    sound = skeleton(typed if typed.isascii() else kana_reading(typed))
-    if len(sound) < _MIN_CLOSE or best < HEARD_CLOSE or best - second < HEARD_MARGIN:
-        return None
-    if typed.isascii() and any(loanword(english_kana(w)) for w in typed.split()):
-        return None
-    return top
-
-
-def _closest(
-    key: str, sounds: dict[str, frozenset[str]], best: dict[frozenset[str], float]
-) -> None:
-    """Add to ``best`` the names whose sound skeletons are closest to ``key``."""
-    if len(key) < _MIN_HEARD or not sounds:
-        return
-    from rapidfuzz import process
-    from rapidfuzz.distance import Indel
-
-    for found, score, _ in process.extract(
-        key, list(sounds), scorer=Indel.normalized_similarity, limit=8
-    ):
-        best[sounds[found]] = max(best.get(sounds[found], 0.0), float(score))
-
-
-#: A capitalised word, or two or three in a row (Des Moines, Stoke-on-Trent).
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+){0,2}")
-
-
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    from stop_words import get_stop_words
-
-    return frozenset(get_stop_words("en"))
-
-
-def _capitalised(text: str) -> list[str]:
-    """Capitalised words and phrases of ``text`` that may be names: not English
-    function words (the ``stop-words`` package's list), at least four letters."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    out: list[str] = []
-    for m in _CAPITALISED.finditer(ascii_text):
-        words = [w for w in m.group(0).split() if w.lower() not in _stop_words()]
-        words = [w for w in words if w.lower() not in _ENGLISH]
-        if words and len("".join(words)) >= _MIN_LATIN:
-            out.append(" ".join(words))
-            out += [w for w in words if len(words) > 1 and len(w) >= _MIN_LATIN]
-    return out
-
-
-@dataclass(frozen=True)
-class NameMatch:
-    """A spelling typed by ear and the corpus names it may be.
-
-    Attributes:
-        typed: The spelling as the question writes it (ウォンジュ).
-        names: The corpus names that sound like it (原州, 原州市).
-        confidence: How alike the two sound, 0–1.
-    """
-
-    typed: str
-    names: frozenset[str]
-    confidence: float
 
 
 @functools.cache
@@ -374,16 +311,16 @@ def _build(
         keys = {latin_key(romaji.romaji(stem)), latin_key(romaji.romaji(name))}
         keys |= {latin_key(r) for r in heard if r.isascii()}
         for key in keys:
-            if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
+            if len(key.replace(" ", "")) >= MIN_LATIN and key not in ENGLISH:
                 latin.setdefault(key, set()).add(name)
         for r in heard:
-            if len(skeleton(r)) >= _MIN_HEARD:
+            if len(skeleton(r)) >= MIN_HEARD:
                 sounds.setdefault(skeleton(r), set()).add(name)
                 if KATAKANA_RUN.fullmatch(stem):
                     kana_sounds.setdefault(skeleton(r), set()).add(name)
     tables = alias_tables(dict(aliases), kept)
     for key, targets in tables.latin.items():
-        if len(key.replace(" ", "")) >= _MIN_LATIN and key not in _ENGLISH:
+        if len(key.replace(" ", "")) >= MIN_LATIN and key not in ENGLISH:
             latin.setdefault(key, set()).update(targets)
     keys = sorted(latin, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
@@ -397,4 +334,19 @@ def _build(
         han=tables.han,
         kana=tables.kana,
         same=same_places(kept),
+        spelled=_spelled_katakana(kept, tables.kana),
     )
+
+
+def _spelled_katakana(
+    names: Iterable[str], aliases: Mapping[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """:attr:`NameIndex.spelled`: katakana names and aliases by their ``kana_key``."""
+    out: dict[str, set[str]] = {}
+    for name in names:
+        stem = place_stem(name) if len(place_stem(name)) >= 2 else name
+        if KATAKANA_RUN.fullmatch(stem.translate(_MARKS)):
+            out.setdefault(kana_key(stem.translate(_MARKS)), set()).add(name)
+    for alias, targets in aliases.items():
+        out.setdefault(kana_key(alias), set()).update(targets)
+    return {key: frozenset(v) for key, v in out.items()}
