@@ -143,6 +143,9 @@ def test_a_name_the_corpus_lacks_matches_nothing_and_is_unheard(small) -> None:
     assert small.unheard("ボストン市との提携は？") == ("ボストン",)
     # A heard name is not unheard; a word is no name at all.
     assert small.unheard("ウォンジュ市のメールアドレス") == ()
+    # Nor is the first word of a name of several: ジャパン・ハウス is a house, not Japan.
+    assert small.unheard("ジャパン・ハウスの連絡先は？") == ()
+    assert small.unheard("ボストン・ハウスとボストン市") == ("ボストン",)
 
 
 def test_a_katakana_name_inside_a_longer_one_is_not_named(small) -> None:

@@ -245,11 +245,14 @@ class NameIndex:
         """Katakana place names in a Japanese question that no corpus name is, as
         written or by sound (ボストン市, ボストン): the question may be about a place
         the documents lack. A place is a run before a place suffix, or one unidic
-        knows as a place name; a country is not one (countries are matched apart)."""
+        knows as a place name; a country is not one (countries are matched apart), nor
+        the first word of a name of several (ジャパン・ハウス names a house)."""
         out = []
         for m in KATAKANA_RUN.finditer(text):
             run = m.group(0)
             if any(run in n for n in self.names) or loanword(run) or countries_named(run, "ja"):
+                continue
+            if re.match(r"[・＝=][ァ-ヴ]", text[m.end() : m.end() + 2]):
                 continue
             suffixed = text[m.end() : m.end() + 1] in tuple(PLACE_SUFFIXES)
             if not suffixed and not place_word(run):
