@@ -77,3 +77,17 @@ def test_the_names_one_spelling_may_be_need_only_one_of_them():
     assert named.holds("第6回 成都市(四川省)")
     assert named.holds("愛知県瀬戸市")
     assert not named.holds("綿陽市")
+
+
+def test_a_katakana_term_the_documents_write_must_be_held():
+    from qa.reader.named import terms_named
+
+    corpus = "JETプログラムの窓口は人事課。ジャパン・ハウスの申請。イベントの案内。サンパウロ市。"
+    question = "JETプログラムとジャパン・ハウスのイベントについてサンパウロ市とスターバックスに聞く"
+    # Not a word of the language (イベント), nor a place named (サンパウロ), nor a term the
+    # documents do not write (スターバックス: it may be spelled otherwise).
+    terms = terms_named(question, corpus, ["サンパウロ市"])
+    assert terms == ("JETプログラム", "ジャパン・ハウス")
+    named = Named.of((), (), question, (), question, terms)
+    assert named.holds("JETプログラムとジャパン・ハウスの窓口")
+    assert not named.holds("ジャパン・ハウスの窓口は03-0000-0000")

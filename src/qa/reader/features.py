@@ -23,7 +23,7 @@ from qa.language.lexicon import LEXICON
 from qa.language.places import TOKEN_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN_CHARS
 from qa.query.question import Question
-from qa.reader.named import Named
+from qa.reader.named import Named, terms_named
 
 __all__ = [
     "Candidate",
@@ -175,7 +175,8 @@ class QuestionView:
         # An office is held where its own name is: the cards write the place apart
         # (福島県国際課 asked, 福島県 … 国際課 written); the place is named anyway.
         offices = [_without_place(o, (*q.places, *q.spellings)) for o in offices_asked(q)]
-        named = Named.of(q.place_groups, offices, q.text, q.years, q.lexical)
+        terms = terms_named(fold_nfkc(q.text), corpus, (*q.places, *q.spellings))
+        named = Named.of(q.place_groups, offices, q.text, q.years, q.lexical, terms)
         return cls(
             q,
             grams,

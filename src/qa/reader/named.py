@@ -11,7 +11,10 @@ A passage answers a question only when it holds what the question names:
   "the 12th seminar" as 第10回, 第12回); an ordinal of something else ("6th
   arrondissement", 第2位) names nothing;
 - one of the years it names, as written (2011), in an era (平成23) or, since the
-  documents often leave the era out once it is clear, as 23年.
+  documents often leave the era out once it is clear, as 23年;
+- every katakana term of a Japanese question that the documents write and that is
+  no word of the language, place or country (JETプログラム, ABEイニシアティブ,
+  ジャパン・ハウス): a programme's contact is in the programme's passage.
 
 Example:
     >>> named = Named.of(("札幌市",), ("港湾局振興課",), "第3期の成果は？", (2011,), "")
@@ -28,12 +31,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from qa.index.tokenize import loanword
 from qa.language.eras import ERA_NAMES, era_years
 from qa.language.lexicon import LEXICON
 from qa.language.places import PLACE_SUFFIXES, place_stem
+from qa.query.countries import countries_named
 from qa.query.sounds import kana_reading, skeleton
 
-__all__ = ["Named", "ordinals_named"]
+__all__ = ["Named", "ordinals_named", "terms_named"]
 
 _DIGITS = r"[0-9]+|[〇零一二三四五六七八九十百]+"
 _ORDINAL_JA = re.compile(rf"第\s*({_DIGITS})\s*(\S)")
@@ -72,6 +77,27 @@ def ordinals_named(text: str) -> tuple[str, ...]:
         words = [w.lower().strip("'’") for w in after.split()]
         if any(w.rstrip("s") in counters["events"] for w in words):
             out.append(f"第{int(digits)}回")
+    return tuple(dict.fromkeys(out))
+
+
+#: A katakana term: four letters or more, its words joined by ・ or ＝, perhaps after
+#: Latin letters (JETプログラム).
+_TERM = re.compile(r"[A-Za-z]*[ァ-ヴ][ァ-ヴー・＝]{3,}")
+
+
+def terms_named(text: str, corpus: str, places: Iterable[str]) -> tuple[str, ...]:
+    """The katakana terms folded ``text`` names that folded ``corpus`` writes, no word
+    of the language (unidic: イベント, メールアドレス), no place (``places``) and no
+    country; a term the documents do not write is no constraint (it may be spelled
+    otherwise)."""
+    places = tuple(places)
+    out: list[str] = []
+    for m in _TERM.finditer(text):
+        term = m.group(0).strip("・＝")
+        if term not in corpus or loanword(term) or countries_named(term, "ja"):
+            continue
+        if not any(term in p or p in term for p in places):
+            out.append(term)
     return tuple(dict.fromkeys(out))
 
 
@@ -134,12 +160,14 @@ class Named:
         text: str,
         years: Iterable[int],
         written: str,
+        terms: Iterable[str] = (),
     ) -> Named:
         """From the question's places (a name, or the names one spelling may be), offices,
-        text, years and its own words (``written``: where a place counts as written
-        rather than matched by sound)."""
+        text, years, its own words (``written``: where a place counts as written
+        rather than matched by sound) and its terms (:func:`terms_named`)."""
         groups = _alternatives(places, written or text)
         groups += [(part,) for office in offices for part in _office_parts(office)]
+        groups += [(term,) for term in terms]
         ordinals = ordinals_named(text)
         groups += [(o,) for o in ordinals]
         marks: list[str] = []
