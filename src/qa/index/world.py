@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from qa.language.places import WORD_MARKS
 from qa.language.scripts import kana_key, latin_key, simplified_forms
 
 __all__ = ["WorldPlace", "world_places"]
@@ -40,8 +41,6 @@ _LONGEST = 16
 #: A katakana word one letter off a place's name is that place when it is this
 #: long (without its marks) and the place this large, or a region.
 _NEAR_SHORTEST, _NEAR_POPULATION = 5, 100_000
-#: The marks between a katakana name's words.
-_MARKS = str.maketrans("", "", "・＝")
 #: A run of Japanese or Chinese writing, where the corpus's names are.
 _CJK_RUN = re.compile(r"[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー・＝]+")
 #: Kana: a katakana name is matched as a whole word only (not パリ in パリティ).
@@ -159,7 +158,7 @@ def _near_forms(
     choices = [key for key, ids in large.items() if ids]
     for word in sorted(words):
         key = kana_key(word)
-        if len(key.translate(_MARKS)) < _NEAR_SHORTEST or loanword(word.translate(_MARKS)):
+        if len(key.translate(WORD_MARKS)) < _NEAR_SHORTEST or loanword(word.translate(WORD_MARKS)):
             continue
         near = process.extract(key, choices, scorer=OSA.distance, score_cutoff=1, limit=None)
         ids = frozenset(i for found, _, _ in near for i in large[found])

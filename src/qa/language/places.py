@@ -25,9 +25,11 @@ __all__ = [
     "PLACE_SUFFIXES",
     "TEXT_PLACE_SUFFIXES",
     "TOKEN_PLACE_SUFFIXES",
+    "WORD_MARKS",
     "alternation",
     "fold_variants",
     "place_stem",
+    "stem_or_name",
 ]
 
 #: One-character suffixes that end a place name, as one string (for ``in`` and ``rstrip``).
@@ -38,6 +40,11 @@ TEXT_PLACE_SUFFIXES = "".join(LEXICON.places["in_text"])
 TOKEN_PLACE_SUFFIXES = "".join(LEXICON.places["in_question"])
 #: Suffixes of more than one character, longest first (釜山広域市, 済州特別自治道).
 LONG_SUFFIXES = LEXICON.long_suffixes
+
+
+#: The marks katakana names write between their words (ラ・ルビエール, モン・サン＝ミッシェル),
+#: as a ``str.translate`` table that drops them.
+WORD_MARKS = str.maketrans("", "", "・＝=")
 
 
 def alternation(suffixes: str) -> str:
@@ -64,6 +71,13 @@ def place_stem(name: str) -> str:
                 stem = _PEOPLE.sub("", stem)
             return stem
     return name[:-1] if name and name[-1] in PLACE_SUFFIXES else name
+
+
+def stem_or_name(name: str) -> str:
+    """:func:`place_stem`, or ``name`` itself where fewer than two characters are left
+    (原州市 → 原州; 津市 stays 津市)."""
+    stem = place_stem(name)
+    return stem if len(stem) >= 2 else name
 
 
 _VARIANTS = str.maketrans({pair[0]: pair[1] for pair in LEXICON.places["variants"]})

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qa.index.world import WorldPlace
-from qa.language.places import place_stem
+from qa.language.places import WORD_MARKS, place_stem, stem_or_name
 from qa.language.scripts import HAN_CHARS, kana_key, latin_key, simplified_forms
 from qa.query.countries import country_code
 
@@ -35,9 +35,6 @@ __all__ = ["AliasTables", "alias_tables", "place_aliases", "same_places", "writt
 _KATAKANA = re.compile(r"[ァ-ヴ][ァ-ヴー]+")
 #: A name in Han characters only.
 _HAN = re.compile(f"[{HAN_CHARS}]{{2,}}")
-
-#: Marks katakana names write between their words (ラ・ルビエール, モン・サン＝ミッシェル).
-_WORD_MARKS = str.maketrans("", "", "・＝=")
 
 
 def place_aliases(
@@ -75,13 +72,13 @@ def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
     # By the name's sound and its suffix: ハバロフスク市 is not ハバロフスク地方.
     katakana: dict[tuple[str, str], set[str]] = {}
     for name in names:
-        stem = _stem(name)
-        if _KATAKANA.fullmatch(stem.translate(_WORD_MARKS)):
-            key = (kana_key(stem.translate(_WORD_MARKS)), name[len(stem) :])
+        stem = stem_or_name(name)
+        if _KATAKANA.fullmatch(stem.translate(WORD_MARKS)):
+            key = (kana_key(stem.translate(WORD_MARKS)), name[len(stem) :])
             katakana.setdefault(key, set()).add(name)
     groups = [set(group) for group in katakana.values()]
     for name in names:
-        stem = _stem(name)
+        stem = stem_or_name(name)
         if not _HAN.fullmatch(stem):
             continue
         words = list(unidic_tagger()(stem))
@@ -96,19 +93,13 @@ def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
     return {name: frozenset(others) for name, others in out.items() if others}
 
 
-def _stem(name: str) -> str:
-    """``name`` without its suffix, where two characters or more are left."""
-    stem = place_stem(name)
-    return stem if len(stem) >= 2 else name
-
-
 def written_forms(name: str) -> set[str]:
     """The forms a world place of ``name`` may be written under: as it is, without
     its suffix (慶州市 → 慶州), without the marks between words (ラ・ルビエール)."""
     stem = place_stem(name)
-    forms = {name, name.translate(_WORD_MARKS)}
+    forms = {name, name.translate(WORD_MARKS)}
     if len(stem) >= 2:
-        forms |= {stem, stem.translate(_WORD_MARKS)}
+        forms |= {stem, stem.translate(WORD_MARKS)}
     return forms
 
 
@@ -154,7 +145,7 @@ def alias_tables(aliases: Mapping[str, Iterable[str]], names: Iterable[str]) -> 
     tables: tuple[dict[str, set[str]], ...] = ({}, {}, {})
     latin, han, kana = tables
     for alias, targets in aliases.items():
-        word = alias.translate(_WORD_MARKS)
+        word = alias.translate(WORD_MARKS)
         word = word if _KATAKANA.fullmatch(word) else place_stem(word)
         if alias.isascii():
             latin.setdefault(latin_key(alias), set()).update(targets)

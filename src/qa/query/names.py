@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Protocol
 
 from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
-from qa.language.places import PLACE_SUFFIXES, place_stem
+from qa.language.places import PLACE_SUFFIXES, WORD_MARKS, stem_or_name
 from qa.language.scripts import japanese_forms, kana_key, latin_key, simplified_forms
 from qa.query.aliases import alias_tables, same_places
 from qa.query.countries import countries_named
@@ -67,7 +67,6 @@ __all__ = [
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
 #: Katakana words joined by the marks between a name's words, and those marks.
 KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
-_MARKS = str.maketrans("", "", "・＝=")
 #: A katakana spelling one letter off a name is taken for it when this long.
 _NEAR_SHORTEST = 5
 
@@ -208,7 +207,7 @@ class NameIndex:
         found: list[Spelling] = []
         # A name of several words (ストーク・オン・トレント) is looked up whole first.
         for m in KANA_COMPOUND.finditer(text):
-            whole = m.group(0).translate(_MARKS)
+            whole = m.group(0).translate(WORD_MARKS)
             if whole in self.kana and not any(m.group(0) in n for n in self.names):
                 found.append(Spelling(m.group(0), self.kana[whole]))
                 text = text[: m.start()] + "、" * len(m.group(0)) + text[m.end() :]
@@ -232,7 +231,7 @@ class NameIndex:
         """The names of the one katakana name (or katakana alias) that ``typed`` is one
         letter off, compared by ``kana_key`` (カステジョン, カステリョン市); none when
         ``typed`` is short (:data:`_NEAR_SHORTEST`) or near several."""
-        key = kana_key(typed.translate(_MARKS))
+        key = kana_key(typed.translate(WORD_MARKS))
         if len(key) < _NEAR_SHORTEST or not self.spelled:
             return frozenset()
         from rapidfuzz import process
@@ -307,7 +306,7 @@ def _build(
     kana_sounds: dict[str, set[str]] = {}
     kept = {n for n in names | elsewhere if len(n) >= 2}
     for name in sorted(kept):
-        stem = place_stem(name) if len(place_stem(name)) >= 2 else name
+        stem = stem_or_name(name)
         country = None if name in elsewhere else name in korean
         forms = {stem, name, japanese_forms(stem)}
         heard = {r for form in forms for r in readings(form, korean=country)}
@@ -347,9 +346,9 @@ def _spelled_katakana(
     """:attr:`NameIndex.spelled`: katakana names and aliases by their ``kana_key``."""
     out: dict[str, set[str]] = {}
     for name in names:
-        stem = place_stem(name) if len(place_stem(name)) >= 2 else name
-        if KATAKANA_RUN.fullmatch(stem.translate(_MARKS)):
-            out.setdefault(kana_key(stem.translate(_MARKS)), set()).add(name)
+        stem = stem_or_name(name)
+        if KATAKANA_RUN.fullmatch(stem.translate(WORD_MARKS)):
+            out.setdefault(kana_key(stem.translate(WORD_MARKS)), set()).add(name)
     for alias, targets in aliases.items():
         out.setdefault(kana_key(alias), set()).update(targets)
     return {key: frozenset(v) for key, v in out.items()}
