@@ -356,7 +356,8 @@ def listing_text(q: Question, selection: Selection) -> str:
         return words["none"].format(conditions=selection.constraints.describe())
     side, countries = selection.constraints.side, selection.constraints.countries
     items = words["separator"].join(_item_text(r, side, countries) for r in selection.rows)
-    return words["some"].format(n=len(selection.rows), items=items)
+    n = len(selection.rows)
+    return words["one" if n == 1 and "one" in words else "some"].format(n=n, items=items)
 
 
 def _item_text(row: Agreement, side: str | None, countries: tuple[str, ...] = ()) -> str:

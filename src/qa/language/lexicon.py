@@ -57,7 +57,7 @@ class Lexicon:
             (広域市), longest first.
         zh_words: Words only Chinese writes (哪, 吗), for telling a kanji-only question's language.
         listing: Language → how a list of agreements is said (``some``, ``none``,
-            ``separator``).
+            ``separator``, and ``one`` where one is said otherwise than many).
         followup: Words by which a question refers back to the previous turn (その, it).
         dates: How a document's date is said (``month``, ``year``, per document kind,
             ``edition``).
