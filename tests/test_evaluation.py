@@ -52,3 +52,29 @@ def test_report_aggregates(items) -> None:
     assert r.citation_support == 1.0 and r.exact_match == 1.0
     assert [o.item.id for o in r.wrong] == [unanswerable.id]
     assert r.by_lang["en"] == (1, 1.0)
+
+
+def test_report_scores_list_questions_apart() -> None:
+    from qa.evaluation.dataset import EvalItem
+    from qa.evaluation.sets import set_rows
+
+    def item(i: str, answers: tuple[str, ...], match: str, count: int | None) -> EvalItem:
+        return EvalItem(i, "q", answers, "s", "e", "list", "ja", match, count)
+
+    listed = item("a", ("甲市", "乙市"), "all", 2)
+    counted = item("b", ("甲市",), "any", 1)
+    every = item("c", ("丁村", "戊村"), "all", None)
+    single = item("d", ("丙町",), "any", None)
+    outcomes = [
+        score_answer(listed, "2件：甲市、乙市", False, []),  # every item and the number
+        score_answer(counted, "2件：甲市", False, []),  # a wrong number
+        score_answer(every, "丁村", False, []),  # one item missing
+        score_answer(single, "丙町", False, []),
+    ]
+    r = answer_report(outcomes, "hybrid")
+    assert r.lists == (3, pytest.approx(1 / 3))
+    header, row = set_rows({"dev": r})
+    assert row[header.index("lists")] == "0.333 (3)"
+    none = answer_report(outcomes[3:], "hybrid")
+    assert none.lists == (0, 0.0) and none.accuracy == 1.0
+    assert set_rows({"dev": none})[1][header.index("lists")] == "-"

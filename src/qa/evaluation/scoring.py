@@ -170,6 +170,9 @@ class AnswerReport:
             citations hold a gold string.
         by_type: Type → (items, accuracy).
         by_lang: Language → (items, accuracy).
+        lists: (items, accuracy) of the list questions: those that must hold every gold
+            string (``match: all``) or state a ``count`` (lists and counts over many
+            agreements).
         latency_ms: p50 and p95 of answer time.
         wrong: The items scored wrong.
         generators: Generator → answers it wrote (``{"extractive": 185}`` without an LLM).
@@ -194,6 +197,11 @@ class AnswerReport:
     strict_accuracy: float = 0.0
     unit_accuracy: float = 0.0
     precision: float = 0.0
+    lists: tuple[int, float] = (0, 0.0)
+
+
+def _is_list(item: EvalItem) -> bool:
+    return item.match == "all" or item.count is not None
 
 
 def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
@@ -201,6 +209,9 @@ def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
     right_answerable = [o for o in answerable if o.right]
+
+    def right(o: Outcome) -> bool:
+        return o.right
 
     def share(rows: Sequence[Outcome], test: Callable[[Outcome], bool]) -> float:
         return sum(map(test, rows)) / len(rows) if rows else 0.0
@@ -229,6 +240,7 @@ def answer_report(outcomes: Sequence[Outcome], mode: str) -> AnswerReport:
         citation_support=share(right_answerable, lambda o: o.supported),
         by_type=groups(lambda o: o.item.type),
         by_lang=groups(lambda o: o.item.lang),
+        lists=(len(listed := [o for o in outcomes if _is_list(o.item)]), share(listed, right)),
         latency_ms=percentiles([o.ms for o in outcomes]),
         wrong=tuple(o for o in outcomes if not o.right),
         generators=dict(Counter(o.generator for o in outcomes).most_common()),

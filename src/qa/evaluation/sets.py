@@ -43,12 +43,14 @@ def set_rows(reports: dict[str, AnswerReport]) -> list[tuple[str, ...]]:
     """A table: header, then one row per set."""
     rows = [
         ("set", "n", "accuracy", "strict", "line", "precision", "abstain", "false abstain",
-         "p50 ms")
+         "lists", "p50 ms")
     ]  # fmt: skip
     for name, r in reports.items():
+        lists, lists_right = r.lists
         rows.append(
             (name, str(r.n), f"{r.accuracy:.3f}", f"{r.strict_accuracy:.3f}",
              f"{r.unit_accuracy:.3f}", f"{r.precision:.3f}", f"{r.abstained_unanswerable:.3f}",
-             f"{r.false_abstention:.3f}", f"{r.latency_ms['p50']:.1f}")
+             f"{r.false_abstention:.3f}", f"{lists_right:.3f} ({lists})" if lists else "-",
+             f"{r.latency_ms['p50']:.1f}")
         )  # fmt: skip
     return rows
