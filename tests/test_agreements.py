@@ -104,6 +104,8 @@ def test_a_list_says_how_many_and_each_agreement(table: AgreementTable) -> None:
     text = listing_text(q, table.select(q))
     assert text.startswith("該当する提携は1件です")
     assert "愛媛県西条市－ベトナム社会主義共和国フエ市（2011-04-01）" in text
+    q = analyze("Which Japanese cities have agreements with cities in Vietnam?", names)
+    assert listing_text(q, table.select(q)).startswith("1 agreement matches (survey of")
     q = analyze("Which Japanese cities have agreements in Mexico?")
     assert listing_text(q, table.select(q)) == (
         "No agreement in the August 2012 survey matches メキシコ (0 agreements)."
@@ -227,3 +229,45 @@ def test_a_place_spelled_as_several_names_selects_by_the_name_an_agreement_has()
     assert [r.chunk_id for r in selection.rows] == ["k1"] and selection.unplaced == 0
     # Written, both are asked: 光州市 is on no card's side, which the route weighs.
     assert table.select(analyze("光州市と杭州市の提携は？", names)).unplaced == 1
+
+
+def test_the_route_alone_is_refitted_and_the_rest_of_the_reader_kept(
+    answerer: Answerer, tmp_path
+) -> None:
+    import argparse
+    import json
+
+    from qa.evaluation.dataset import EvalItem
+    from qa.reader.fit import _refit_route
+    from qa.reader.model import ReaderModel
+
+    vietnam = ("川崎市", "北九州市", "埼玉県", "大阪市", "神戸市", "西条市")
+    items = [
+        EvalItem("r1", "ベトナムの自治体と協定を結んでいる日本の自治体をすべて教えて", vietnam,
+                 "s", "e", "list", "ja", "all"),
+        EvalItem("r2", "Which Japanese local governments have agreements with Vietnam?", vietnam,
+                 "s", "e", "list", "en", "all"),
+        EvalItem("r3", "クレア北京事務所の電話番号は？", ("+86-(0)10-6513-8791",), "s", "e",
+                 "contact", "ja"),
+        EvalItem("r4", "クレア北京事務所のメールアドレスは？", ("clairbj-jp@clair.org.cn",),
+                 "s", "e", "contact", "ja"),
+    ]  # fmt: skip
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"id": i.id}) + "\n" for i in items), "utf-8")
+    before = ReaderModel({"unit": {"a": 1.0}, "span": {"b": 2.0}, "route": {"c": 3.0}},
+                         {"fitted": "earlier"}, 0.6, 0.25)  # fmt: skip
+    out = tmp_path / "weights.json"
+    before.save(out)
+    kept = answerer.reader.model
+    args = argparse.Namespace(out=out, train=train, l2=[1.0], folds=2, span_heads=None)
+    try:
+        assert _refit_route(args, answerer, items, lambda it, desc: iter(it)) == 0
+    finally:
+        answerer.reader.model = kept
+    after = ReaderModel.load(out)
+    assert after.weights["unit"] == before.weights["unit"]
+    assert after.weights["span"] == before.weights["span"]
+    assert (after.span_threshold, after.no_answer_margin) == (0.6, 0.25)
+    assert "c" not in after.weights["route"] and after.weights["route"]
+    assert after.provenance["fitted"] == "earlier"
+    assert after.provenance["route"]["train"]["items"] == 4

@@ -250,6 +250,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "(scripts/train_span_head.py --fold k); a question is read with the head that did "
         "not see it. Without them the head beside the model reads every question.",
     )
+    parser.add_argument(
+        "--route-only",
+        action="store_true",
+        help="keep the unit and span weights, span threshold and no-answer margin of "
+        "--out and fit the route (a list of agreements or the reader's answer) alone",
+    )
     return parser.parse_args(argv)
 
 
@@ -274,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 answerer.reader.span_head = heads[head_fold(item.id, len(heads))]
             yield item
 
+    if args.route_only:
+        return _refit_route(args, answerer, items, progress)
     units, spans = build_groups(answerer, items, lambda it: progress(it, "candidates"))
     usable = sum(any(g.labels) for g in units)
     print(f"{len(units)} questions, {usable} with a right unit or unanswerable", file=sys.stderr)
@@ -316,6 +324,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     ReaderModel(weights, provenance, threshold, margin).save(args.out)
     print(f"wrote the reader's weights to {args.out} (l2={chosen})", file=sys.stderr)
+    return 0
+
+
+def _refit_route(args: argparse.Namespace, answerer, items: Sequence[EvalItem], progress) -> int:
+    """Fit the route alone on the reader of ``args.out``, which keeps everything else."""
+    kept = ReaderModel.load(args.out)
+    answerer.reader.model = kept
+    routes = build_route_groups(answerer, items, lambda it: progress(it, "routes"))
+    decided = [g for g in routes if any(g.labels) and not all(g.labels)]
+    cv, l2, route = _fit_part("route", decided, args.l2, args.folds, min_count=1)
+    provenance = dict(kept.provenance)
+    provenance["route"] = {
+        "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "train": {"path": str(args.train), "sha256": sha256_file(args.train), "items": len(items)},
+        "span_head_folds": [str(f) for f in args.span_heads or ()],
+        "l2": l2,
+        "cv_accuracy": cv,
+        "groups": len(decided),
+        "features": len(route),
+    }
+    weights = {**kept.weights, "route": route}
+    ReaderModel(weights, provenance, kept.span_threshold, kept.no_answer_margin).save(args.out)
+    print(f"wrote the reader's weights with a new route to {args.out} (l2={l2})", file=sys.stderr)
     return 0
 
 
