@@ -8,8 +8,10 @@ display text, so ``citation.text[span[0]:span[1]]`` is what was answered, and
 
 Example:
     >>> answerer = Answerer(engine.retriever)  # doctest: +SKIP
-    >>> answerer.answer("静岡県と浙江省の教育交流の覚書はいつ結ばれた？").text  # doctest: +SKIP
-    '平成24（2012）年4月4日'
+    >>> answer = answerer.answer("静岡県と浙江省の教育交流の覚書はいつ結ばれた？")  # doctest: +SKIP
+    >>> start, end = answer.citations[0].span  # doctest: +SKIP
+    >>> answer.citations[0].text[start:end] == answer.text  # doctest: +SKIP
+    True
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
 
 __all__ = [
+    "KANA_COMPOUND",
     "LONG_SUFFIXES",
     "PLACE_SUFFIXES",
     "TEXT_PLACE_SUFFIXES",
@@ -45,6 +46,8 @@ LONG_SUFFIXES = LEXICON.long_suffixes
 #: The marks katakana names write between their words (ラ・ルビエール, モン・サン＝ミッシェル),
 #: as a ``str.translate`` table that drops them.
 WORD_MARKS = str.maketrans("", "", "・＝=")
+#: A katakana name of several words joined by those marks (ストーク・オン・トレント).
+KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
 
 
 def alternation(suffixes: str) -> str:

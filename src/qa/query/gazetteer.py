@@ -28,11 +28,11 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.index.world import WorldPlace
 from qa.language.lexicon import LEXICON
-from qa.language.places import TEXT_PLACE_SUFFIXES, alternation
+from qa.language.places import KANA_COMPOUND, TEXT_PLACE_SUFFIXES, alternation
 from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
 from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
-from qa.query.names import KANA_COMPOUND, KATAKANA_RUN, NameIndex, Spelling, loanword, place_word
+from qa.query.names import KATAKANA_RUN, NameIndex, Spelling, loanword, place_word
 from qa.query.question import NAME_SEPARATORS, kana_compounds, name_components
 
 __all__ = ["Gazetteer"]

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Protocol
 
 from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
-from qa.language.places import PLACE_SUFFIXES, WORD_MARKS, stem_or_name
+from qa.language.places import KANA_COMPOUND, PLACE_SUFFIXES, WORD_MARKS, stem_or_name
 from qa.language.scripts import japanese_forms, kana_key, latin_key, simplified_forms
 from qa.query.aliases import alias_tables, same_places
 from qa.query.countries import countries_named
@@ -53,7 +53,6 @@ from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 
 __all__ = [
     "HEARD_THRESHOLD",
-    "KANA_COMPOUND",
     "KATAKANA_RUN",
     "NameFinder",
     "NameIndex",
@@ -65,8 +64,6 @@ __all__ = [
 
 #: A run of katakana long enough to be a place name.
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
-#: Katakana words joined by the marks between a name's words, and those marks.
-KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
 #: A katakana spelling one letter off a name is taken for it when this long.
 _NEAR_SHORTEST = 5
 
@@ -237,7 +234,7 @@ class NameIndex:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        near = process.extract(key, list(self.spelled), scorer=OSA.distance, score_cutoff=1)
+        near = process.extract(key, self.spelled.keys(), scorer=OSA.distance, score_cutoff=1)
         return self.spelled[near[0][0]] if len(near) == 1 else frozenset()
 
     def unheard(self, text: str) -> tuple[str, ...]:

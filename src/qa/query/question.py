@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from qa.corpus.survey_terms import countries_in
 from qa.language.eras import ERA_NAMES, western_year
 from qa.language.lexicon import LEXICON
-from qa.language.places import PLACE_SUFFIXES, place_stem
+from qa.language.places import KANA_COMPOUND, PLACE_SUFFIXES, place_stem
 from qa.language.scripts import HAN, KANA_CHARS, inside_katakana, japanese_forms, simplified_only
 from qa.query.countries import countries_named, is_world_place
 from qa.query.names import NameFinder, Spelling
@@ -48,7 +48,7 @@ NAME_SEPARATORS = re.compile(r"[\s、,・()（）/:：]+")
 #: One place written as katakana words joined by ・ or ＝ (バス・ノルマンディ州,
 #: モン・サン＝ミッシェル), with its suffix if any: kept whole as well as split, since
 #: ・ also separates places in a list (カステリョン市・セビリア市, where 市 ends each).
-_KANA_COMPOUND = re.compile(rf"[ァ-ヴ][ァ-ヴー]*(?:[・=][ァ-ヴ][ァ-ヴー]*)+[{PLACE_SUFFIXES}]*")
+_KANA_COMPOUND = re.compile(rf"{KANA_COMPOUND.pattern}[{PLACE_SUFFIXES}]*")
 #: A place name ends in an administrative suffix.
 _COMPONENT = re.compile(rf".+?[{PLACE_SUFFIXES}]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
