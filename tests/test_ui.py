@@ -67,6 +67,16 @@ def test_abstention_looks_different(service: ChatService) -> None:
     assert not any("<mark>" in m["content"] for m in sources)
 
 
+def test_a_list_of_one_agreement_is_said_as_one(service: ChatService) -> None:
+    answer = service.answer("Which Japanese local governments have agreements with Mongolia?")
+    assert answer.count == 1, answer.text
+    reply = service.messages(answer)[0]["content"]
+    assert '<span class="qa-answer-text">1 agreement matches (survey of August 2012)</span>' in (
+        reply
+    )
+    assert answer.text.startswith("1 agreement matches")
+
+
 def test_markup_in_the_documents_is_shown_as_text(service: ChatService) -> None:
     # The MOFA contact list writes "<JICA>" before the office that answers this.
     answer = service.answer("青年海外協力隊事務局参加促進課の電話番号は？")

@@ -42,7 +42,15 @@ from qa.retrieval.retriever import Filters, Hit, Retriever
 if TYPE_CHECKING:
     from qa.retrieval.engine import Engine
 
-__all__ = ["ABSTAIN", "Answer", "Answerer", "Citation", "listing_text", "locate"]
+__all__ = [
+    "ABSTAIN",
+    "Answer",
+    "Answerer",
+    "Citation",
+    "listing_template",
+    "listing_text",
+    "locate",
+]
 
 #: Abstention text per question language.
 ABSTAIN = {
@@ -358,8 +366,14 @@ def listing_text(q: Question, selection: Selection) -> str:
         return words["none"].format(conditions=selection.constraints.describe())
     side, countries = selection.constraints.side, selection.constraints.countries
     items = words["separator"].join(_item_text(r, side, countries) for r in selection.rows)
-    n = len(selection.rows)
-    return words["one" if n == 1 and "one" in words else "some"].format(n=n, items=items)
+    return listing_template(q.lang, len(selection.rows)).format(n=len(selection.rows), items=items)
+
+
+def listing_template(lang: str, n: int) -> str:
+    """How ``n`` (≥ 1) agreements are said in ``lang``: the lexicon's ``{n}…{items}``
+    sentence, its form for one where the language has one (1 agreement matches)."""
+    words = LEXICON.listing[lang]
+    return words["one"] if n == 1 and "one" in words else words["some"]
 
 
 def _item_text(row: Agreement, side: str | None, countries: tuple[str, ...] = ()) -> str:

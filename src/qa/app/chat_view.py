@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qa.answer.answerer import Answer, Citation
+from qa.answer.answerer import Answer, Citation, listing_template
 from qa.app.linebreaks import join_layout_breaks
 from qa.generate.responder import EXTRACTIVE
-from qa.language.lexicon import LEXICON
 from qa.query.question import detect_lang
 
 __all__ = ["CSS", "SourceInfo", "passage_html", "reply_messages", "text_html"]
@@ -207,8 +206,9 @@ def _contact_html(answer: Answer) -> str:
 def _listing_html(answer: Answer) -> str:
     """A list answer: how many, then a table of the agreements, each with its source marker.
     (An empty list is an abstention, shown as one.)"""
-    words = LEXICON.listing[detect_lang(unicodedata.normalize("NFKC", answer.question))]
-    head = words["some"].format(n=len(answer.items), items="").rstrip("：: ")
+    lang = detect_lang(unicodedata.normalize("NFKC", answer.question))
+    n = len(answer.items)
+    head = listing_template(lang, n).format(n=n, items="").rstrip("：: ")
     rows = "".join(
         f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"
         f"<td>{text_html('、'.join(a.fields))}</td><td>{text_html(a.date_text)}</td>"
