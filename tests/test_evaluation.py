@@ -78,3 +78,22 @@ def test_report_scores_list_questions_apart() -> None:
     none = answer_report(outcomes[3:], "hybrid")
     assert none.lists == (0, 0.0) and none.accuracy == 1.0
     assert set_rows({"dev": none})[1][header.index("lists")] == "-"
+
+
+def test_sets_as_json_count_the_blind_misses_without_showing_them() -> None:
+    import json
+
+    from qa.evaluation.dataset import EvalItem
+    from qa.evaluation.sets import sets_figures
+
+    item = EvalItem("x1", "甲市の電話番号は？", ("012-345-6789",), "s", "e", "contact", "ja")
+    wrong = [score_answer(item, "098-765-4321", False, [])]
+    figures = sets_figures({"dev": answer_report(wrong, "hybrid"),
+                            "blind": answer_report(wrong, "hybrid")})  # fmt: skip
+    assert figures["dev"]["wrong"] == [
+        {"id": "x1", "question": "甲市の電話番号は？", "answer": "098-765-4321",
+         "gold": ["012-345-6789"]}
+    ]  # fmt: skip
+    assert figures["blind"]["wrong"] == [] and figures["blind"]["wrong_count"] == 1
+    assert figures["blind"]["accuracy"] == 0.0 and figures["dev"]["lists"] == (0, 0.0)
+    assert json.loads(json.dumps(figures, ensure_ascii=False))["blind"]["n"] == 1

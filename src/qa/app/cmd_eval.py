@@ -36,7 +36,8 @@ def add(sub: argparse._SubParsersAction, parents: Parents) -> None:
         "--sets",
         action="store_true",
         help="answer figures on eval/qa.jsonl (dev), eval/train.jsonl (fitted on) and "
-        "eval/blind.jsonl side by side, with the configured mode; blind misses are not shown",
+        "eval/blind.jsonl side by side, with the configured mode (with --json: each set's "
+        "figures); blind misses are not shown",
     )
     p.add_argument(
         "--mode",
@@ -146,7 +147,7 @@ def _run_from_feedback(out: Path, cfg: Config) -> int:
 def _run_sets(args: argparse.Namespace, cfg: Config) -> int:
     from qa.answer.answerer import Answerer
     from qa.evaluation.scoring import Response
-    from qa.evaluation.sets import score_sets, set_rows
+    from qa.evaluation.sets import score_sets, set_rows, sets_figures
     from qa.generate.responder import Responder
     from qa.retrieval.engine import open_engine
 
@@ -159,6 +160,9 @@ def _run_sets(args: argparse.Namespace, cfg: Config) -> int:
         cfg.mode,
         lambda name: bar(f"answers {name}"),
     )
+    if args.json:
+        print(json.dumps(sets_figures(reports), ensure_ascii=False, indent=2))
+        return 0
     print(f"Answers per set ({cfg.mode}, top {cfg.top_k} passages)")
     table(set_rows(reports), indent="  ")
     cv = answerer.reader.model.provenance.get("cv_accuracy", {})

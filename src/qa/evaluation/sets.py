@@ -9,6 +9,7 @@ before any tuning and is only ever scored: its misses are not printed.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from qa.evaluation.dataset import EvalItem, load_dataset
 from qa.evaluation.scoring import AnswerReport, Response, evaluate_answers
 
-__all__ = ["SETS", "score_sets", "set_rows"]
+__all__ = ["SETS", "score_sets", "set_rows", "sets_figures"]
 
 #: Set name → file under ``eval/``.
 SETS = {"dev": "qa.jsonl", "train": "train.jsonl", "blind": "blind.jsonl"}
@@ -54,3 +55,24 @@ def set_rows(reports: dict[str, AnswerReport]) -> list[tuple[str, ...]]:
              f"{r.latency_ms['p50']:.1f}")
         )  # fmt: skip
     return rows
+
+
+def sets_figures(reports: dict[str, AnswerReport]) -> dict[str, dict]:
+    """The figures of each set as JSON-ready dicts (``qa eval --sets --json``): every
+    figure of its report, and its wrong answers (id, question, answer, gold), except
+    the blind set's, whose misses are only counted."""
+    out: dict[str, dict] = {}
+    for name, r in reports.items():
+        figures = dataclasses.asdict(r)
+        figures["wrong_count"] = len(r.wrong)
+        figures["wrong"] = (
+            []
+            if name == "blind"
+            else [
+                {"id": o.item.id, "question": o.item.question, "answer": o.answer,
+                 "gold": list(o.item.answers)}
+                for o in r.wrong
+            ]
+        )  # fmt: skip
+        out[name] = figures
+    return out
