@@ -67,6 +67,7 @@ def test_a_side_names_several_bodies(side: str, several: bool) -> None:
         ("一对一的合作有多少件？", "one"),
         ("複数の自治体との提携は何件？", "several"),
         ("複数の自治体との提携も含めて、すべて挙げて", None),  # included, not asked alone
+        ("複数の自治体で結んだものも1件として数えて、何件？", None),  # counted too
         ("静岡県の提携は何件？", None),
     ],
 )
@@ -87,6 +88,7 @@ def test_parties_select_one_to_one_or_multi_party_rows(table: AgreementTable) ->
         "長野県および県内の市町村が結んだ提携をすべて挙げて",
         "長野県（県内の市町村を含む）の提携をすべて挙げて",
         "长野县及县内市町村签订的协议有哪些？",
+        "長野県の中の自治体（県も含めて）が結んだ提携をすべて挙げて",
     ],
 )
 def test_region_words_anywhere_take_in_the_municipalities(

@@ -76,6 +76,11 @@ def test_years_bound_the_dates(table: AgreementTable) -> None:
     # From one year to another, in eras: the second year closes the range the first opens.
     assert _select(table, "平成8年から平成17年の間に結ばれた提携は？") == ["c1", "c4", "c2"]
     assert _select(table, "2005年から2011年の間の提携を挙げて") == ["c2", "c5"]
+    # English words that follow the year they bound; words before it come first.
+    assert _select(table, "Which agreements were signed in 2005 or earlier?") == ["c1", "c4", "c2"]
+    assert _select(table, "List the agreements of 2005 and later.") == ["c2", "c5", "c3"]
+    assert _select(table, "Agreements from 2006 onward, please.") == ["c5", "c3"]
+    assert _select(table, "Any agreements after 2004 and before 2006?") == ["c2"]
 
 
 def test_fields_by_word_by_mark_and_by_group(table: AgreementTable) -> None:
@@ -208,6 +213,12 @@ def test_the_route_tells_a_side_asked_in_words_from_one_read_off_the_place(
         f = route_features(q, table.select(q), None)
         assert f["side"] == 1.0, question
         assert f["side_cued"] == cued, question
+
+
+def test_a_side_asked_in_chinese_words_is_read() -> None:
+    assert analyze("与韩国地方政府签订协定的日本地方政府有哪些？").side == "japanese"
+    assert analyze("与静冈县签订协定的外国城市有哪些？").side == "foreign"
+    assert analyze("日本の地方自治体で韓国と提携しているのは？").side == "japanese"
 
 
 def test_a_place_spelled_as_several_names_selects_by_the_name_an_agreement_has() -> None:

@@ -26,6 +26,17 @@ __all__ = ["cue_count", "parties_asked", "within_asked", "year_range"]
 
 #: How far (characters) a range word may stand from the year it bounds, per language.
 _NEAR = {"en": 12, "ja": 4, "zh": 4}
+#: English bound words that follow the year they bound (2008 or later, 2010 onward),
+#: longest first, and the kind of each.
+_FOLLOWING = sorted(
+    (
+        (w, kind)
+        for kind in ("after", "after_strict", "before", "before_strict")
+        for w in LEXICON.aggregate[kind]
+        if w.startswith(("or ", "and ", "onward"))
+    ),
+    key=lambda wk: -len(wk[0]),
+)
 
 
 def within_asked(q: Question, places: Sequence[str]) -> bool:
@@ -81,22 +92,18 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
     lo, hi, bounded = 0, 9999, False
     plain = []
     for year, start, end in mentions:
-        if lang == "en":
-            beside = text[max(0, start - _NEAR[lang]) : start].lower()
-        else:
-            beside = text[end : end + _NEAR[lang]].lower()
         if any(text[end - 1 :].startswith(w) or text[end:].startswith(w) for w in _cues("decade")):
             lo, hi, bounded = max(lo, year - year % 10), min(hi, year - year % 10 + 9), True
-        elif any(w in beside for w in _cues("after_strict")):
-            lo, bounded = max(lo, year + 1), True
-        elif any(w in beside for w in _cues("after")):
-            lo, bounded = max(lo, year), True
-        elif any(w in beside for w in _cues("before_strict")):
-            hi, bounded = min(hi, year - 1), True
-        elif any(w in beside for w in _cues("before")):
-            hi, bounded = min(hi, year), True
-        else:
+            continue
+        kind = _bound(text, start, end, lang)
+        if kind is None:
             plain.append(year)
+            continue
+        bounded = True
+        if kind.startswith("after"):
+            lo = max(lo, year + 1 if kind == "after_strict" else year)
+        else:
+            hi = min(hi, year - 1 if kind == "before_strict" else year)
     if bounded:
         # From one year to another (平成6年から平成10年の間): the year without a word
         # beside it ends the range the other opens.
@@ -108,6 +115,21 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
         return lo, hi
     years = [y for y, _, _ in mentions]
     return (min(years), max(years)) if len(set(years)) <= 2 else None
+
+
+def _bound(text: str, start: int, end: int, lang: str) -> str | None:
+    """Which bound (``after``, ``after_strict``, ``before``, ``before_strict``) the words
+    beside the year at ``text[start:end]`` make of it: those after it in Japanese and
+    Chinese (2008年以降), before it in English ("since 2008"), else English words that
+    follow a year (2008 or later, 2005 and before, 2010 onward)."""
+    near = _NEAR[lang]
+    beside = text[max(0, start - near) : start] if lang == "en" else text[end : end + near]
+    kinds = ("after_strict", "after", "before_strict", "before")
+    kind = next((k for k in kinds if any(w in beside.lower() for w in _cues(k))), None)
+    if kind is None and lang == "en":
+        after = text[end : end + near].lower().lstrip()
+        kind = next((k for w, k in _FOLLOWING if after.startswith(w)), None)
+    return kind
 
 
 def _era_range(text: str) -> tuple[int, int] | None:
