@@ -82,9 +82,10 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
     """The range of years a question bounds agreements by (inclusive), or ``None``.
 
     A year alone is itself, two years alone a range; a year with an ``after``
-    or ``before`` word beside it (after it in Japanese and Chinese, before it
-    in English) is a bound, and another year with no such word closes the range
-    it opens; a year with a ``decade`` word is its decade.
+    or ``before`` word beside it (:func:`_bound`: after it in Japanese and Chinese,
+    before it in English or, for "or later", "and before", "onward", after it) is a
+    bound, and another year with no such word closes the range it opens; a year
+    with a ``decade`` word is its decade.
     """
     mentions = year_mentions(text, lang)
     if not mentions:
