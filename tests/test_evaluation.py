@@ -92,7 +92,7 @@ def test_sets_as_json_count_the_blind_misses_without_showing_them() -> None:
                             "blind": answer_report(wrong, "hybrid")})  # fmt: skip
     assert figures["dev"]["wrong"] == [
         {"id": "x1", "question": "甲市の電話番号は？", "answer": "098-765-4321",
-         "gold": ["012-345-6789"]}
+         "gold": ["012-345-6789"], "generator": "extractive", "fallback_reason": None}
     ]  # fmt: skip
     assert figures["blind"]["wrong"] == [] and figures["blind"]["wrong_count"] == 1
     assert figures["blind"]["accuracy"] == 0.0 and figures["dev"]["lists"] == (0, 0.0)

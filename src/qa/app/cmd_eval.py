@@ -188,25 +188,9 @@ def _answer_report(engine, items, mode: str, cfg: Config):
 def _run_figures(run) -> dict:
     return {
         "retrieval": [dataclasses.asdict(r) for r in run.retrieval],
-        "answers": _answer_figures(run.focus),
-        "answers_by_mode": {a.mode: _answer_figures(a) for a in run.answers},
+        "answers": run.focus.to_dict(),
+        "answers_by_mode": {a.mode: a.to_dict() for a in run.answers},
     }
-
-
-def _answer_figures(report) -> dict:
-    figures = dataclasses.asdict(report)
-    figures["wrong"] = [
-        {
-            "id": o.item.id,
-            "question": o.item.question,
-            "answer": o.answer,
-            "gold": o.item.answers,
-            "generator": o.generator,
-            "fallback_reason": o.fallback_reason,
-        }
-        for o in report.wrong
-    ]
-    return figures
 
 
 def _print_eval(run, by_id) -> None:

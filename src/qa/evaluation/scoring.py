@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qa.evaluation.dataset import EvalItem, fold, relevant
 from qa.evaluation.retrieval_scores import RetrievalReport, percentiles
@@ -198,6 +198,20 @@ class AnswerReport:
     unit_accuracy: float = 0.0
     precision: float = 0.0
     lists: tuple[int, float] = (0, 0.0)
+
+    def to_dict(self, *, misses: bool = True) -> dict[str, Any]:
+        """JSON-ready (``qa eval --json``): every figure, how many answers were wrong,
+        and each of them (id, question, answer, gold, generator, fallback reason) unless
+        ``misses`` is false (the blind set: only counted)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["wrong_count"] = len(self.wrong)
+        out["wrong"] = [
+            {"id": o.item.id, "question": o.item.question, "answer": o.answer,
+             "gold": list(o.item.answers), "generator": o.generator,
+             "fallback_reason": o.fallback_reason}
+            for o in (self.wrong if misses else ())
+        ]  # fmt: skip
+        return out
 
 
 def _is_list(item: EvalItem) -> bool:

@@ -9,7 +9,6 @@ before any tuning and is only ever scored: its misses are not printed.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -59,20 +58,5 @@ def set_rows(reports: dict[str, AnswerReport]) -> list[tuple[str, ...]]:
 
 def sets_figures(reports: dict[str, AnswerReport]) -> dict[str, dict]:
     """The figures of each set as JSON-ready dicts (``qa eval --sets --json``): every
-    figure of its report, and its wrong answers (id, question, answer, gold), except
-    the blind set's, whose misses are only counted."""
-    out: dict[str, dict] = {}
-    for name, r in reports.items():
-        figures = dataclasses.asdict(r)
-        figures["wrong_count"] = len(r.wrong)
-        figures["wrong"] = (
-            []
-            if name == "blind"
-            else [
-                {"id": o.item.id, "question": o.item.question, "answer": o.answer,
-                 "gold": list(o.item.answers)}
-                for o in r.wrong
-            ]
-        )  # fmt: skip
-        out[name] = figures
-    return out
+    figure of its report and its wrong answers, the blind set's only counted."""
+    return {name: r.to_dict(misses=name != "blind") for name, r in reports.items()}
