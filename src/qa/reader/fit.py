@@ -299,14 +299,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Which answer, the reader's or a list of agreements: fitted on what the
     # reader just fitted answers.
     answerer.reader.model = ReaderModel(weights, span_threshold=threshold, no_answer_margin=margin)
-    routes = build_route_groups(answerer, items, lambda it: progress(it, "routes"))
-    decided = [g for g in routes if any(g.labels) and not all(g.labels)]
-    cv["route"], chosen["route"], weights["route"] = _fit_part(
-        "route", decided, args.l2, args.folds, min_count=1
+    cv["route"], chosen["route"], weights["route"], decided = _fit_route(
+        args, answerer, items, progress
     )
     provenance = {
-        "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "train": {"path": str(args.train), "sha256": sha256_file(args.train), "items": len(items)},
+        **_fitted_on(args, items),
         "corpus": engine.index.manifest.corpus,
         "model": engine.index.manifest.model,
         "units_hash": engine.index.manifest.units_hash,
@@ -317,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mode": cfg.mode,
         "l2": chosen,
         "cv_accuracy": cv,
-        "groups": {"unit": usable, "span": len(spans), "route": len(decided)},
+        "groups": {"unit": usable, "span": len(spans), "route": decided},
         "span_threshold_scores": {str(k): round(v, 4) for k, v in by_threshold.items()},
         "no_answer_margin_scores": {str(k): round(v, 4) for k, v in by_margin.items()},
         "features": {part: len(w) for part, w in weights.items()},
@@ -331,23 +328,40 @@ def _refit_route(args: argparse.Namespace, answerer, items: Sequence[EvalItem], 
     """Fit the route alone on the reader of ``args.out``, which keeps everything else."""
     kept = ReaderModel.load(args.out)
     answerer.reader.model = kept
-    routes = build_route_groups(answerer, items, lambda it: progress(it, "routes"))
-    decided = [g for g in routes if any(g.labels) and not all(g.labels)]
-    cv, l2, route = _fit_part("route", decided, args.l2, args.folds, min_count=1)
+    cv, l2, route, decided = _fit_route(args, answerer, items, progress)
     provenance = dict(kept.provenance)
     provenance["route"] = {
-        "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "train": {"path": str(args.train), "sha256": sha256_file(args.train), "items": len(items)},
+        **_fitted_on(args, items),
         "span_head_folds": [str(f) for f in args.span_heads or ()],
         "l2": l2,
         "cv_accuracy": cv,
-        "groups": len(decided),
+        "groups": decided,
         "features": len(route),
     }
     weights = {**kept.weights, "route": route}
     ReaderModel(weights, provenance, kept.span_threshold, kept.no_answer_margin).save(args.out)
     print(f"wrote the reader's weights with a new route to {args.out} (l2={l2})", file=sys.stderr)
     return 0
+
+
+def _fit_route(
+    args: argparse.Namespace, answerer, items: Sequence[EvalItem], progress
+) -> tuple[dict[str, float], float, dict[str, float], int]:
+    """The route fitted on the questions where exactly one of the answerer's reader
+    and its list is right: the accuracy per L2 strength, the strength chosen, the
+    weights, and how many questions were fitted on."""
+    routes = build_route_groups(answerer, items, lambda it: progress(it, "routes"))
+    decided = [g for g in routes if any(g.labels) and not all(g.labels)]
+    cv, l2, weights = _fit_part("route", decided, args.l2, args.folds, min_count=1)
+    return cv, l2, weights, len(decided)
+
+
+def _fitted_on(args: argparse.Namespace, items: Sequence[EvalItem]) -> dict[str, object]:
+    """When, and on which training file, a fit was made."""
+    return {
+        "fitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "train": {"path": str(args.train), "sha256": sha256_file(args.train), "items": len(items)},
+    }
 
 
 if __name__ == "__main__":
