@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from qa.language.places import WORD_MARKS
+from qa.language.places import NEAR_SPELLING, WORD_MARKS
 from qa.language.scripts import kana_key, latin_key, simplified_forms
 
 __all__ = ["WorldPlace", "world_places"]
@@ -38,9 +38,9 @@ _POPULATION = 1000
 _SHORTEST = 2
 #: Longest one (ノボシビルスク, ストーク・オン・トレント).
 _LONGEST = 16
-#: A katakana word one letter off a place's name is that place when it is this
-#: long (without its marks) and the place this large, or a region.
-_NEAR_SHORTEST, _NEAR_POPULATION = 5, 100_000
+#: A katakana word one letter off a place's name is that place when it is long enough
+#: (``NEAR_SPELLING``) and the place this large, or a region.
+_NEAR_POPULATION = 100_000
 #: A run of Japanese or Chinese writing, where the corpus's names are.
 _CJK_RUN = re.compile(r"[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー・＝]+")
 #: Kana: a katakana name is matched as a whole word only (not パリ in パリティ).
@@ -143,7 +143,7 @@ def _near_forms(
     """Katakana words of the corpus one letter off a large place's katakana name
     (ブタペスト, ブダペスト; ストーン・オン・トレント; ブリズベン), each with those
     places: a typo or an older spelling of the name. Only places of :data:`_NEAR_POPULATION`
-    people or more, or regions, and words long enough (:data:`_NEAR_SHORTEST`) and not
+    people or more, or regions, and words long enough (``NEAR_SPELLING``) and not
     words of the language (アンケート is not Ambato, ウォーキング not Woking)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
@@ -158,7 +158,7 @@ def _near_forms(
     choices = [key for key, ids in large.items() if ids]
     for word in sorted(words):
         key = kana_key(word)
-        if len(key.translate(WORD_MARKS)) < _NEAR_SHORTEST or loanword(word.translate(WORD_MARKS)):
+        if len(key.translate(WORD_MARKS)) < NEAR_SPELLING or loanword(word.translate(WORD_MARKS)):
             continue
         near = process.extract(key, choices, scorer=OSA.distance, score_cutoff=1, limit=None)
         ids = frozenset(i for found, _, _ in near for i in large[found])

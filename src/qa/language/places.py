@@ -23,6 +23,7 @@ from qa.language.scripts import HAN_CHARS
 __all__ = [
     "KANA_COMPOUND",
     "LONG_SUFFIXES",
+    "NEAR_SPELLING",
     "PLACE_SUFFIXES",
     "TEXT_PLACE_SUFFIXES",
     "TOKEN_PLACE_SUFFIXES",
@@ -48,6 +49,9 @@ LONG_SUFFIXES = LEXICON.long_suffixes
 WORD_MARKS = str.maketrans("", "", "・＝=")
 #: A katakana name of several words joined by those marks (ストーク・オン・トレント).
 KANA_COMPOUND = re.compile(r"[ァ-ヴ][ァ-ヴー]*(?:[・＝=][ァ-ヴ][ァ-ヴー]*)+")
+#: A katakana spelling one letter off a name (ブタペスト, ブダペスト) is taken for it
+#: only when this long (its ``kana_key`` without the marks).
+NEAR_SPELLING = 5
 
 
 def alternation(suffixes: str) -> str:

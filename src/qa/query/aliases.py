@@ -29,7 +29,14 @@ from qa.language.places import WORD_MARKS, place_stem, stem_or_name
 from qa.language.scripts import HAN_CHARS, kana_key, latin_key, simplified_forms
 from qa.query.countries import country_code
 
-__all__ = ["AliasTables", "alias_tables", "place_aliases", "same_places", "written_forms"]
+__all__ = [
+    "AliasTables",
+    "alias_tables",
+    "katakana_key",
+    "place_aliases",
+    "same_places",
+    "written_forms",
+]
 
 #: A katakana word (a place name written in katakana, without its suffix).
 _KATAKANA = re.compile(r"[ァ-ヴ][ァ-ヴー]+")
@@ -72,9 +79,7 @@ def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
     # By the name's sound and its suffix: ハバロフスク市 is not ハバロフスク地方.
     katakana: dict[tuple[str, str], set[str]] = {}
     for name in names:
-        stem = stem_or_name(name)
-        if _KATAKANA.fullmatch(stem.translate(WORD_MARKS)):
-            key = (kana_key(stem.translate(WORD_MARKS)), name[len(stem) :])
+        if (key := katakana_key(name)) is not None:
             katakana.setdefault(key, set()).add(name)
     groups = [set(group) for group in katakana.values()]
     for name in names:
@@ -91,6 +96,15 @@ def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
         for name in group:
             out.setdefault(name, set()).update(group - {name})
     return {name: frozenset(others) for name, others in out.items() if others}
+
+
+def katakana_key(name: str) -> tuple[str, str] | None:
+    """A katakana name's sound, its stem's ``kana_key`` without the marks between
+    words, and its suffix (クィーンズランド州 → the key of クイーンズランド, 州); None
+    for a name not in katakana."""
+    stem = stem_or_name(name)
+    bare = stem.translate(WORD_MARKS)
+    return (kana_key(bare), name[len(stem) :]) if _KATAKANA.fullmatch(bare) else None
 
 
 def written_forms(name: str) -> set[str]:

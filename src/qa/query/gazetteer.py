@@ -28,7 +28,7 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.index.world import WorldPlace
 from qa.language.lexicon import LEXICON
-from qa.language.places import KANA_COMPOUND, TEXT_PLACE_SUFFIXES, alternation
+from qa.language.places import KANA_COMPOUND, TEXT_PLACE_SUFFIXES, WORD_MARKS, alternation
 from qa.language.scripts import HAN, HAN_CHARS, simplified_forms
 from qa.query.aliases import alias_tables, place_aliases
 from qa.query.countries import countries_named
@@ -164,7 +164,7 @@ def _world_text_places(world: Iterable[WorldPlace]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for place in sorted(world, key=lambda p: p.population):  # the largest's country last
         # Katakana however written: in words (クルージュ・ナポカ), with a suffix (フーコック島).
-        word = re.sub(f"[・＝]|[{HAN_CHARS}]$", "", place.written)
+        word = re.sub(f"[{HAN_CHARS}]$", "", place.written.translate(WORD_MARKS))
         kana = KATAKANA_RUN.fullmatch(word) is not None
         if place.population < (_KANA_PLACE if kana else _HAN_PLACE):
             continue

@@ -35,9 +35,15 @@ from typing import Any, NamedTuple, Protocol
 
 from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
-from qa.language.places import KANA_COMPOUND, PLACE_SUFFIXES, WORD_MARKS, stem_or_name
+from qa.language.places import (
+    KANA_COMPOUND,
+    NEAR_SPELLING,
+    PLACE_SUFFIXES,
+    WORD_MARKS,
+    stem_or_name,
+)
 from qa.language.scripts import japanese_forms, kana_key, latin_key, simplified_forms
-from qa.query.aliases import alias_tables, same_places
+from qa.query.aliases import alias_tables, katakana_key, same_places
 from qa.query.countries import countries_named
 from qa.query.hearing import (
     ENGLISH,
@@ -64,8 +70,6 @@ __all__ = [
 
 #: A run of katakana long enough to be a place name.
 KATAKANA_RUN = re.compile(r"[ァ-ヴ][ァ-ヴー]{2,}")
-#: A katakana spelling one letter off a name is taken for it when this long.
-_NEAR_SHORTEST = 5
 
 
 class Spelling(NamedTuple):
@@ -227,9 +231,9 @@ class NameIndex:
     def _near_spelling(self, typed: str) -> frozenset[str]:
         """The names of the one katakana name (or katakana alias) that ``typed`` is one
         letter off, compared by ``kana_key`` (カステジョン, カステリョン市); none when
-        ``typed`` is short (:data:`_NEAR_SHORTEST`) or near several."""
+        ``typed`` is short (``NEAR_SPELLING``) or near several."""
         key = kana_key(typed.translate(WORD_MARKS))
-        if len(key) < _NEAR_SHORTEST or not self.spelled:
+        if len(key) < NEAR_SPELLING or not self.spelled:
             return frozenset()
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
@@ -343,9 +347,8 @@ def _spelled_katakana(
     """:attr:`NameIndex.spelled`: katakana names and aliases by their ``kana_key``."""
     out: dict[str, set[str]] = {}
     for name in names:
-        stem = stem_or_name(name)
-        if KATAKANA_RUN.fullmatch(stem.translate(WORD_MARKS)):
-            out.setdefault(kana_key(stem.translate(WORD_MARKS)), set()).add(name)
+        if (keyed := katakana_key(name)) is not None:
+            out.setdefault(keyed[0], set()).add(name)
     for alias, targets in aliases.items():
         out.setdefault(kana_key(alias), set()).update(targets)
     return {key: frozenset(v) for key, v in out.items()}
