@@ -100,10 +100,10 @@ def parse_date(text: str) -> str | None:
     The Western year in brackets wins over the era year where both are given.
 
     Example:
-        >>> parse_date("平成24（2012）年4月4日")
-        '2012-04-04'
-        >>> parse_date("平成 1 1 （ 1 9 9 9 ） 年 8 月 3 日")
-        '1999-08-03'
+        >>> parse_date("令和2（2020）年1月5日")
+        '2020-01-05'
+        >>> parse_date("平成 1 0 （ 1 9 9 8 ） 年 7 月 2 日")
+        '1998-07-02'
         >>> parse_date("平成元年11月")
         '1989-11'
     """
