@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from agreement_support import selected
-from qa.answer.answerer import listing_text
+from qa.answer.listing import listing_text
 from qa.corpus.survey_terms import several_parties
 from qa.query.countries import countries_named, strip_countries
 from qa.query.question import analyze, name_components
@@ -69,6 +69,12 @@ def test_a_side_names_several_bodies(side: str, several: bool) -> None:
         ("複数の自治体との提携も含めて、すべて挙げて", None),  # included, not asked alone
         ("複数の自治体で結んだものも1件として数えて、何件？", None),  # counted too
         ("静岡県の提携は何件？", None),
+        # Left out, several bodies leave the one-to-one agreements.
+        ("複数の自治体による枠組みを除いた提携は何件？", "one"),
+        ("多国間の枠組み以外で、韓国との提携は？", "one"),
+        ("Excluding multi-party frameworks, how many agreements?", "one"),
+        ("不包括多个城市的框架，有几项协议？", "one"),
+        ("共同で結んだ枠組みも含めて何件？", None),
     ],
 )
 def test_one_to_one_or_several_bodies(question: str, parties: str | None) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from agreement_support import selected
-from qa.answer.answerer import Answerer, listing_text
+from qa.answer.answerer import Answerer
+from qa.answer.listing import listing_text
 from qa.query.question import analyze, name_components
 from qa.reader.agreements import Agreement, AgreementTable
 
@@ -96,6 +97,17 @@ def test_a_place_or_country_the_survey_lacks_selects_nothing(table: AgreementTab
     assert _select(table, "Which Japanese cities have agreements in Mexico?") == []
 
 
+def test_a_kanji_place_the_documents_never_write_selects_nothing() -> None:
+    # 中州 is a common noun to unidic: only that the documents never write it makes
+    # 中州市 a place they lack (without their text, the question is 静岡県's own).
+    question = "静岡県が中州市と結んだ提携は？"
+    table = AgreementTable(ROWS, "\n".join(f"{r.japanese} {r.foreign}" for r in ROWS))
+    assert _select(table, question) == []
+    assert _select(AgreementTable(ROWS), question) == ["c3"]
+    # A run of several words (区市町村) is no place, written or not.
+    assert _select(table, "静岡県および県内の区市町村の提携をすべて") == ["c4", "c3"]
+
+
 def test_an_agreement_filed_twice_is_one_row_under_both_fields() -> None:
     twice = [ROWS[0], ROWS[1], Agreement(**{**ROWS[1].to_dict(), "fields": ("⑨その他交流",)})]
     table = AgreementTable(twice)
@@ -119,6 +131,21 @@ def test_a_list_says_how_many_and_each_agreement(table: AgreementTable) -> None:
     assert listing_text(q, table.select(q)) == (
         "2012年8月の調査に、この条件（①教育交流、2020–）に当たる提携はありません（0件）。"
     )
+
+
+def test_a_list_of_one_pair_or_asked_for_names_gives_each_title(table: AgreementTable) -> None:
+    names = name_components("静岡県") | name_components("中華人民共和国浙江省")
+    # Both sides named: the pair's agreements differ by their titles.
+    q = analyze("静岡県と浙江省の間の提携は何件？", names)
+    assert listing_text(q, table.select(q)).endswith(
+        "静岡県－中華人民共和国浙江省「c3の協定」（2012-04-04）"
+    )
+    # One side named, names asked for in words.
+    q = analyze("浙江省と結ばれた提携の名称をすべて", names)
+    assert "「c3の協定」" in listing_text(q, table.select(q))
+    # One side named and no names asked: the sides and the date only.
+    q = analyze("浙江省と提携している日本の自治体は？", names)
+    assert "「" not in listing_text(q, table.select(q))
 
 
 # --- the real survey -------------------------------------------------------------

@@ -148,6 +148,16 @@ def test_a_name_the_corpus_lacks_matches_nothing_and_is_unheard(small) -> None:
     assert small.unheard("ボストン・ハウスとボストン市") == ("ボストン",)
 
 
+def test_an_english_name_before_a_word_for_a_body_the_corpus_lacks_is_unheard(small) -> None:
+    assert small.unheard("Agreements of Boston City?", "en") == ("Boston City",)
+    # Names the corpus has, as spelled or by sound, are not; nor a question word.
+    assert small.unheard("Agreements of Tianjin City?", "en") == ()
+    assert small.unheard("Agreements of Wonju City?", "en") == ()
+    assert small.unheard("Which City in Korea?", "en") == ()
+    # Nor a name with no word for a body after it: it may be a person's or a firm's.
+    assert small.unheard("Agreements of Boston?", "en") == ()
+
+
 def test_a_katakana_name_inside_a_longer_one_is_not_named(small) -> None:
     q = analyze("ユジノサハリンスクとの交流は？", ["サハリン"], small)
     assert "サハリン" not in q.places

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 from qa.answer import followup
 from qa.answer.contacts import CONTACT_TYPES, as_of_words, contact_of
 from qa.answer.followup import Topic
+from qa.answer.listing import listing_text
 from qa.corpus.schema import Chunk
 from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import content_words
 from qa.index.units import locate
-from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_OR_KANA
 from qa.query.gazetteer import Gazetteer
 from qa.query.question import Question, analyze
@@ -47,8 +47,6 @@ __all__ = [
     "Answer",
     "Answerer",
     "Citation",
-    "listing_template",
-    "listing_text",
     "locate",
 ]
 
@@ -357,33 +355,6 @@ class Answerer:
 def _timings(t0: float, t1: float) -> dict[str, float]:
     t2 = time.perf_counter()
     return {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
-
-
-def listing_text(q: Question, selection: Selection) -> str:
-    """A list of agreements in the question's language: how many, then each one."""
-    words = LEXICON.listing[q.lang]
-    if not selection.rows:
-        return words["none"].format(conditions=selection.constraints.describe())
-    side, countries = selection.constraints.side, selection.constraints.countries
-    items = words["separator"].join(_item_text(r, side, countries) for r in selection.rows)
-    return listing_template(q.lang, len(selection.rows)).format(n=len(selection.rows), items=items)
-
-
-def listing_template(lang: str, n: int) -> str:
-    """How ``n`` (≥ 1) agreements are said in ``lang``: the lexicon's ``{n}…{items}``
-    sentence, its form for one where the language has one (1 agreement matches)."""
-    words = LEXICON.listing[lang]
-    return words["one"] if n == 1 and "one" in words else words["some"]
-
-
-def _item_text(row: Agreement, side: str | None, countries: tuple[str, ...] = ()) -> str:
-    """One agreement as an item of a list: the side asked for first, then the other (of a
-    partner in several countries, its places in those asked for), its date."""
-    first, second = row.japanese, row.foreign_in(countries) if countries else row.foreign
-    if side == "foreign":
-        first, second = second, first
-    date = f"（{row.date_text}）" if row.date_text else ""
-    return f"{first}－{second}{date}"
 
 
 def _title_span(chunk: Chunk) -> tuple[int, int] | None:

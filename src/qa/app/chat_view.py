@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qa.answer.answerer import Answer, Citation, listing_template
+from qa.answer.answerer import Answer, Citation
+from qa.answer.listing import listing_template
 from qa.app.linebreaks import join_layout_breaks
 from qa.generate.responder import EXTRACTIVE
 from qa.query.question import detect_lang
@@ -204,14 +205,15 @@ def _contact_html(answer: Answer) -> str:
 
 
 def _listing_html(answer: Answer) -> str:
-    """A list answer: how many, then a table of the agreements, each with its source marker.
+    """A list answer: how many, then a table of the agreements (sides, title, fields, date),
+    each with its source marker.
     (An empty list is an abstention, shown as one.)"""
     lang = detect_lang(unicodedata.normalize("NFKC", answer.question))
     n = len(answer.items)
     head = listing_template(lang, n).format(n=n, items="").rstrip("：: ")
     rows = "".join(
         f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"
-        f"<td>{text_html('、'.join(a.fields))}</td><td>{text_html(a.date_text)}</td>"
+        f"<td>{text_html(a.title)}</td><td>{text_html('、'.join(a.fields))}</td><td>{text_html(a.date_text)}</td>"
         f'<td><sup class="qa-ref">[{i}]</sup></td></tr>'
         for i, a in enumerate(answer.items, start=1)
     )
@@ -221,7 +223,14 @@ def _listing_html(answer: Answer) -> str:
 
 
 #: Column headings of a list answer's table.
-_LIST_COLUMNS = ("日本の自治体 Japan", "海外の自治体 Partner", "分野 Field", "提携年月日 Date", "")
+_LIST_COLUMNS = (
+    "日本の自治体 Japan",
+    "海外の自治体 Partner",
+    "名称 Agreement",
+    "分野 Field",
+    "提携年月日 Date",
+    "",
+)
 
 
 def _generator(answer: Answer) -> str:

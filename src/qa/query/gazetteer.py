@@ -128,9 +128,9 @@ class Gazetteer:
         """:meth:`NameIndex.find_groups`, without building the index where it would find nothing."""
         return [] if self._as_written(text, lang) else self.index.find_groups(text, lang)
 
-    def unheard(self, text: str) -> tuple[str, ...]:
+    def unheard(self, text: str, lang: str = "ja") -> tuple[str, ...]:
         """:meth:`NameIndex.unheard`, without building the index where it is empty."""
-        return () if self._as_written(text, "ja") else self.index.unheard(text)
+        return () if self._as_written(text, lang) else self.index.unheard(text, lang)
 
     def _as_written(self, text: str, lang: str) -> bool:
         """A Japanese question whose katakana words the cards write or are ordinary

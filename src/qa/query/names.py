@@ -57,6 +57,10 @@ from qa.query.hearing import (
 )
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
 
+#: Capitalised words before a word for a body (Yokohama City, Gunma Prefecture).
+_BODY_WORDS = "|".join(sorted(LEXICON.place_words))
+_LATIN_BODY = re.compile(rf"\b((?:[A-Z][A-Za-z'’-]+[ -]){{1,3}})(?i:{_BODY_WORDS})\b")
+
 __all__ = [
     "HEARD_THRESHOLD",
     "KATAKANA_RUN",
@@ -92,7 +96,7 @@ class NameFinder(Protocol):
 
     def find_groups(self, text: str, lang: str) -> list[Spelling]: ...
 
-    def unheard(self, text: str) -> tuple[str, ...]: ...
+    def unheard(self, text: str, lang: str = "ja") -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -241,12 +245,15 @@ class NameIndex:
         near = process.extract(key, self.spelled.keys(), scorer=OSA.distance, score_cutoff=1)
         return self.spelled[near[0][0]] if len(near) == 1 else frozenset()
 
-    def unheard(self, text: str) -> tuple[str, ...]:
+    def unheard(self, text: str, lang: str = "ja") -> tuple[str, ...]:
         """Katakana place names in a Japanese question that no corpus name is, as
         written or by sound (ボストン市, ボストン): the question may be about a place
         the documents lack. A place is a run before a place suffix, or one unidic
         knows as a place name; a country is not one (countries are matched apart), nor
-        the first word of a name of several (ジャパン・ハウス names a house)."""
+        the first word of a name of several (ジャパン・ハウス names a house). In an
+        English question, :meth:`_unheard_latin`."""
+        if lang == "en":
+            return self._unheard_latin(text)
         out = []
         for m in KATAKANA_RUN.finditer(text):
             run = m.group(0)
@@ -259,6 +266,24 @@ class NameIndex:
                 continue
             if run not in self.kana and taken(self.heard(run)) is None:
                 out.append(run)
+        return tuple(out)
+
+    def _unheard_latin(self, text: str) -> tuple[str, ...]:
+        """Capitalised names an English question writes before a word for a body
+        ("Yokohama City", "Gunma Prefecture": the lexicon's ``place_words``) that no
+        corpus name is, as spelled or by sound, nor a country."""
+        probe = latin_key(text)
+        spelled = set()
+        if self.latin_pattern is not None:
+            spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
+        out = []
+        for m in _LATIN_BODY.finditer(text):
+            names = capitalised(m.group(1))
+            if not names or countries_named(m.group(1), "en"):
+                continue
+            if set(latin_key(names[0]).split()) & spelled or taken(self.heard(names[0])):
+                continue
+            out.append(m.group(0))
         return tuple(out)
 
     def heard(self, typed: str) -> list[NameMatch]:

@@ -85,7 +85,7 @@ class Question:
         order: ``earliest`` or ``latest`` when it compares agreements by date.
         lexical: The text to match against the documents' words: the question,
             and for Chinese also in Japanese character forms (绵阳 → 綿陽).
-        unheard: Katakana names no corpus name is, as written or by sound (ボストン).
+        unheard: Place names no corpus name is, as written or by sound (ボストン, Yokohama City).
         offices: Offices an English or Chinese question names after a place, as the
             documents would write them (CLAIR's Beijing office, 北京事务所: 北京事務所);
             one after a place the corpus lacks (the New York office) as typed, which
@@ -314,7 +314,11 @@ def analyze(text: str, names: Iterable[str] = (), name_index: NameFinder | None 
         side=_cue(folded, LEXICON.sides),
         order=_cue(folded, LEXICON.orders),
         lexical=lexical,
-        unheard=name_index.unheard(folded) if name_index is not None and lang == "ja" else (),
+        unheard=(
+            name_index.unheard(folded, lang)
+            if name_index is not None and lang in ("ja", "en")
+            else ()
+        ),
         offices=_offices(folded, lexical, lang, kept, name_index),
     )
 

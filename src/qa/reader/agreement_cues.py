@@ -58,9 +58,13 @@ def within_asked(q: Question, places: Sequence[str]) -> bool:
 def parties_asked(text: str) -> str | None:
     """``one`` when ``text`` asks for one-to-one agreements (1対1), ``several`` when for
     those among several bodies (複数の自治体), ``None`` when for neither or both: an
-    ``inclusive`` word (複数自治体の枠組みも含めて) adds those to the rest."""
+    ``inclusive`` word (複数自治体の枠組みも含めて) adds those to the rest, an
+    ``exclusive`` one (複数自治体の枠組みを除いて) leaves the one-to-one ones."""
     one = cue_count(text, "one_to_one") > 0
-    several = cue_count(text, "several") > 0 and cue_count(text, "inclusive") == 0
+    several = cue_count(text, "several") > 0
+    if several and cue_count(text, "exclusive") > 0:  # 不包括 holds an inclusive 包括
+        return "one"
+    several = several and cue_count(text, "inclusive") == 0
     if one == several:
         return None
     return "one" if one else "several"

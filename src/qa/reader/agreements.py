@@ -38,6 +38,7 @@ from qa.corpus.survey_terms import (
     prefectures_in,
     several_parties,
 )
+from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.language.places import PLACE_SUFFIXES, fold_variants
 from qa.language.scripts import HAN_CHARS
@@ -231,7 +232,9 @@ class Selection:
 class AgreementTable:
     """The survey's agreements, one row per card."""
 
-    def __init__(self, rows: Sequence[Agreement]) -> None:
+    def __init__(self, rows: Sequence[Agreement], text: str = "") -> None:
+        #: The documents' text, folded: a place name written nowhere in it is one they lack.
+        self._text = text
         # An agreement filed twice without 【再掲】 (same sides, title and date) is one,
         # listed under the fields of both.
         merged: dict[tuple[str, str, str, str | None], Agreement] = {}
@@ -257,7 +260,9 @@ class AgreementTable:
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> AgreementTable:
-        return cls([Agreement.of(c.id, c.card) for c in chunks if c.card is not None])
+        chunks = list(chunks)
+        rows = [Agreement.of(c.id, c.card) for c in chunks if c.card is not None]
+        return cls(rows, "\n".join(fold_nfkc(c.text) for c in chunks))
 
     def constraints(self, q: Question) -> tuple[Constraints, int]:
         """The question's constraints, and how many of its places are on no side."""
@@ -313,8 +318,9 @@ class AgreementTable:
         ]  # fmt: skip
 
     def _unknown(self, q: Question) -> tuple[str, ...]:
-        """Place names written in kanji (a proper noun, then 市, 県…: 横浜市) that no
-        card has, besides the places and countries the question matched."""
+        """Place names written in kanji (a proper noun, or a word the documents write
+        nowhere, then 市, 県…: 横浜市, 全州市) that no card has, besides the places and
+        countries the question matched."""
         if q.lang == "en":
             return ()
         text = q.lexical.split("\n")[-1] if q.lang == "zh" else q.text
@@ -325,9 +331,17 @@ class AgreementTable:
                 continue
             if any(name in p or p in name for p in q.places) or countries_named(name, "ja"):
                 continue
-            if _proper_noun(name[:-1]):
+            stem = name[:-1]
+            if _proper_noun(stem) or self._unwritten_word(stem):
                 out.append(name)
         return tuple(out)
+
+    def _unwritten_word(self, stem: str) -> bool:
+        """``stem`` is one word of two characters or more (unidic: 全州, not 他都 or 区市町)
+        that the documents write nowhere."""
+        if len(stem) < 2 or not self._text or stem in self._text:
+            return False
+        return len(unidic_tagger()(stem)) == 1
 
     def select(self, q: Question, allows: Any = None) -> Selection:
         """The agreements ``q`` asks about; ``allows(chunk_id)`` filters rows (the user's filters).

@@ -125,7 +125,8 @@ def build_groups(
 def build_route_groups(answerer, items: Sequence[EvalItem], progress=iter) -> list[Group]:
     """Per item: the reader's answer (no features) against the list of agreements
     its constraints select, each labelled by whether the eval scores it right."""
-    from qa.answer.answerer import ABSTAIN, listing_text
+    from qa.answer.answerer import ABSTAIN
+    from qa.answer.listing import listing_text
     from qa.reader.route import route_features
 
     groups: list[Group] = []
