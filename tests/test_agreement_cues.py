@@ -12,7 +12,7 @@ from qa.answer.listing import listing_text
 from qa.corpus.survey_terms import several_parties
 from qa.query.countries import countries_named, strip_countries
 from qa.query.question import analyze, name_components
-from qa.reader.agreement_cues import parties_asked, within_asked
+from qa.reader.agreement_cues import left_out, parties_asked, within_asked
 from qa.reader.agreements import Agreement, AgreementTable
 
 
@@ -180,3 +180,31 @@ def test_a_partner_in_several_countries_is_listed_by_the_country_asked() -> None
     table = AgreementTable([row])
     q = analyze("韓国の自治体と提携している日本の自治体は？", name_components(row.foreign))
     assert listing_text(q, table.select(q)).endswith("：岐阜県高山市－大韓民国江原道春川市")
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("静岡県が浙江省以外と結んだ提携は？", ["浙江省"]),  # back to the particle
+        ("相手が韓国以外の国の提携は？", ["韓国"]),
+        ("Agreements with countries other than Korea, by date?", ["Korea"]),  # up to the comma
+        ("不包括韩国的协议有哪些？", ["韩国"]),  # up to 的
+        ("静岡県の提携は？", []),
+    ],
+)
+def test_words_that_leave_a_name_out(question: str, left: list[str]) -> None:
+    assert left_out(question) == left
+
+
+def test_a_place_or_country_left_out_is_no_constraint_but_an_exclusion(
+    table: AgreementTable,
+) -> None:
+    assert _select(table, "長野県内の自治体の提携をすべて") == ["k1", "k2", "k3", "k4"]
+    # 四川省 left out, as itself (k2) and as the region its cards write (k1); k3's
+    # card writes 成都市 without it.
+    assert _select(table, "長野県内の自治体の、四川省以外との提携をすべて") == ["k3", "k4"]
+    # A country left out: every agreement but those with it.
+    assert _select(table, "相手が中国以外の国の提携をすべて挙げて") == ["k4", "k5"]
+    assert _select(table, "List every agreement with countries other than China.") == [
+        "k4", "k5",
+    ]  # fmt: skip

@@ -3,7 +3,8 @@
 Cue words are data in ``lexicon.toml`` (``[aggregate]``): words that ask for all
 agreements or for a count, words that make a named place a region (新潟県内, 県内の
 市町を含む), words that bound a range of years, and words that ask for one-to-one
-agreements (1対1) or for those among several bodies (複数の自治体).
+agreements (1対1) or for those among several bodies (複数の自治体), and words that
+leave a place or country out (浙江省以外, other than China).
 
 Example:
     >>> year_range("2008年以降に結ばれた協定", "ja")
@@ -22,7 +23,12 @@ from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
 from qa.query.question import Question, year_mentions
 
-__all__ = ["cue_count", "parties_asked", "within_asked", "year_range"]
+__all__ = ["cue_count", "left_out", "parties_asked", "within_asked", "year_range"]
+
+#: What ends the words a ``not_before`` word leaves out, looking back from it (相手が|中国以外).
+_BACK_STOP = re.compile(r"[、。，,．.；;：:（）()「」\s]|[のとがはをにでも]")
+#: What ends the words a ``not_after`` word leaves out (other than China, which …).
+_FORWARD_STOP = re.compile(r"[、。，,．.；;：:（）()「」?？的]|\b(?:which|that|in|with|signed)\b")
 
 #: How far (characters) a range word may stand from the year it bounds, per language.
 _NEAR = {"en": 12, "ja": 4, "zh": 4}
@@ -53,6 +59,27 @@ def within_asked(q: Question, places: Sequence[str]) -> bool:
             if q.lexical.startswith(cues, m.end()):
                 return True
     return False
+
+
+def left_out(text: str) -> list[str]:
+    """The words ``text`` leaves out of what it asks (浙江省以外の地域 → 浙江省, 相手が中国以外
+    → 中国, "other than China" → China, 除了中国以外 → 中国): those just before a
+    ``not_before`` word, back to a particle or punctuation, and those just after a
+    ``not_after`` word, up to punctuation or a conjunction."""
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    for word in LEXICON.aggregate["not_before"]:
+        for m in re.finditer(re.escape(word), text):
+            head = text[max(0, m.start() - 20) : m.start()]
+            stops = list(_BACK_STOP.finditer(head))
+            out.append(head[stops[-1].end() :] if stops else head)
+    lower = text.lower()
+    for word in LEXICON.aggregate["not_after"]:
+        for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lower):
+            tail = text[m.end() : m.end() + 30]
+            stop = _FORWARD_STOP.search(tail.lower())
+            out.append((tail[: stop.start()] if stop else tail).strip())
+    return [w for w in out if w]
 
 
 def parties_asked(text: str) -> str | None:
