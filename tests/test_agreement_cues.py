@@ -12,7 +12,7 @@ from qa.answer.listing import listing_text
 from qa.corpus.survey_terms import several_parties
 from qa.query.countries import countries_named, strip_countries
 from qa.query.question import analyze, name_components
-from qa.reader.agreement_cues import left_out, month_asked, parties_asked, within_asked
+from qa.reader.agreement_cues import left_out, parties_asked, within_asked
 from qa.reader.agreements import Agreement, AgreementTable
 
 
@@ -208,20 +208,3 @@ def test_a_place_or_country_left_out_is_no_constraint_but_an_exclusion(
     assert _select(table, "List every agreement with countries other than China.") == [
         "k4", "k5",
     ]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("question", "lang", "month"),
-    [
-        ("2011年3月に結ばれた提携は？", "ja", "2011-03"),
-        ("平成23年3月に結ばれた提携は？", "ja", "2011-03"),  # an era year
-        ("Agreements signed in March 2011?", "en", "2011-03"),
-        ("Agreements signed on March 16, 2011?", "en", "2011-03"),
-        ("2011年3月签订的协议有哪些？", "zh", "2011-03"),
-        ("2011年の提携は？", "ja", None),  # a year alone
-        ("2008年から2011年3月までの提携は？", "ja", None),  # a range: years only
-        ("2011年3月以降の提携は？", "ja", None),  # a bound: years only
-    ],
-)
-def test_a_month_named_with_its_one_year(question: str, lang: str, month: str | None) -> None:
-    assert month_asked(question, lang) == month

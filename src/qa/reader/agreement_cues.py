@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
 from qa.query.question import Question, year_mentions
 
-__all__ = ["cue_count", "left_out", "month_asked", "parties_asked", "within_asked", "year_range"]
+__all__ = ["cue_count", "left_out", "parties_asked", "within_asked", "year_range"]
 
 #: What ends the words a ``not_before`` word leaves out, looking back from it (相手が|中国以外).
 _BACK_STOP = re.compile(r"[、。，,．.；;：:（）()「」\s]|[のとがはをにでも]")
@@ -148,30 +147,6 @@ def year_range(text: str, lang: str) -> tuple[int, int] | None:
         return lo, hi
     years = [y for y, _, _ in mentions]
     return (min(years), max(years)) if len(set(years)) <= 2 else None
-
-
-def month_asked(text: str, lang: str) -> str | None:
-    """The month a question names with its one year and no bound word (2011年3月,
-    "March 2011"), as ``YYYY-MM``; ``None`` otherwise."""
-    mentions = year_mentions(text, lang)
-    if len({y for y, _, _ in mentions}) != 1:
-        return None
-    year, start, end = mentions[0]
-    if any(_bound(text, s, e, lang) for _, s, e in mentions):
-        return None
-    after = re.match(r"\s*(\d{1,2})\s*月", text[end:])
-    if after is not None:
-        month = int(after.group(1))
-    else:
-        before = re.search(rf"\b({_MONTHS})\.?\s+(?:\d{{1,2}},?\s+)?$", text[:start], re.I)
-        if before is None:
-            return None
-        month = [m.lower() for m in calendar.month_name].index(before.group(1).lower())
-    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else None
-
-
-#: English month names (the calendar module's).
-_MONTHS = "|".join(m for m in calendar.month_name if m)
 
 
 def _bound(text: str, start: int, end: int, lang: str) -> str | None:

@@ -126,7 +126,6 @@ class Constraints:
         countries: Countries of the foreign side; any may match.
         fields: Fields of exchange (marks ①–⑨); any may match.
         years: An inclusive range of agreement years.
-        month: One month (``YYYY-MM``) the agreement was made in.
         within: Places are regions: their municipalities count too.
         side: The side asked for (``japanese``, ``foreign``) or ``None`` for pairs.
         parties: ``one`` for one-to-one agreements only, ``several`` for those among
@@ -142,7 +141,6 @@ class Constraints:
     countries: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
-    month: str | None = None
     within: bool = False
     side: str | None = None
     parties: str | None = None
@@ -155,7 +153,7 @@ class Constraints:
         return (
             len(self.japanese) + len(self.foreign) + bool(self.countries) + bool(self.fields)
             + (self.years is not None) + (self.parties is not None) + len(self.unknown)
-            + len(self.excluded) + (self.month is not None)
+            + len(self.excluded)
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -163,9 +161,7 @@ class Constraints:
         parts = [*self.japanese, *self.foreign, *self.unknown, *self.countries]
         parts += [FIELD_NAMES.get(m, m) for m in self.fields]
         parts += [f"{x}以外" for x in self.excluded]
-        if self.month is not None:
-            parts.append(self.month)
-        elif self.years is not None:
+        if self.years is not None:
             lo, hi = self.years
             parts.append(str(lo) if lo == hi else f"{lo or ''}–{hi if hi < 9999 else ''}")
         return "、".join(parts)
@@ -183,8 +179,6 @@ class Constraints:
         if self.fields and not any(f.startswith(m) for f in row.fields for m in self.fields):
             return False
         if self.years is not None and (row.year is None or not _between(row.year, self.years)):
-            return False
-        if self.month is not None and not (row.date_iso or "").startswith(self.month):
             return False
         if not all(_names(row.japanese, p, region, row.prefectures) for p in self.japanese):
             return False

@@ -37,7 +37,6 @@ from qa.query.question import NAME_SEPARATORS, Question, name_components
 from qa.reader.agreement_cues import (
     cue_count,
     left_out,
-    month_asked,
     parties_asked,
     within_asked,
     year_range,
@@ -111,7 +110,6 @@ class AgreementTable:
             countries=countries,
             fields=q.topics,
             years=year_range(q.text, q.lang),
-            month=month_asked(q.text, q.lang),
             within=within_asked(q, (*japanese, *foreign)),
             side=side,
             parties=parties_asked(q.text),
