@@ -198,7 +198,7 @@ class NameIndex:
         it: "Pusan" (釜山 by its Korean reading), "Houston" (ヒューストン, read as
         English into katakana first)."""
         found: list[Spelling] = []
-        spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
+        spelled = self._spelled_words(probe)
         for phrase in capitalised(text):
             if set(latin_key(phrase).split()) & spelled:
                 continue
@@ -272,10 +272,7 @@ class NameIndex:
         """Capitalised names an English question writes before a word for a body
         ("Yokohama City", "Gunma Prefecture": the lexicon's ``place_words``) that no
         corpus name is, as spelled or by sound, nor a country."""
-        probe = latin_key(text)
-        spelled = set()
-        if self.latin_pattern is not None:
-            spelled = {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
+        spelled = self._spelled_words(latin_key(text))
         out = []
         for m in _LATIN_BODY.finditer(text):
             names = capitalised(m.group(1))
@@ -285,6 +282,12 @@ class NameIndex:
                 continue
             out.append(m.group(0))
         return tuple(out)
+
+    def _spelled_words(self, probe: str) -> set[str]:
+        """The words of ``probe`` (a :func:`latin_key`) that spell a corpus name."""
+        if self.latin_pattern is None:
+            return set()
+        return {w for m in self.latin_pattern.finditer(probe) for w in m.group(1).split()}
 
     def heard(self, typed: str) -> list[NameMatch]:
         """The corpus names ``typed`` may be, best first, each with how alike the two

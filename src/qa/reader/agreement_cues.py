@@ -65,7 +65,8 @@ def left_out(text: str) -> list[str]:
     """The words ``text`` leaves out of what it asks (浙江省以外の地域 → 浙江省, 相手が中国以外
     → 中国, "other than China" → China, 除了中国以外 → 中国): those just before a
     ``not_before`` word, back to a particle or punctuation, and those just after a
-    ``not_after`` word, up to punctuation or a conjunction."""
+    ``not_after`` word, up to punctuation, 的 or a word that starts a clause (which,
+    that, in, with, signed)."""
     text = unicodedata.normalize("NFKC", text)
     out = []
     for word in LEXICON.aggregate["not_before"]:
@@ -89,7 +90,8 @@ def parties_asked(text: str) -> str | None:
     ``exclusive`` one (複数自治体の枠組みを除いて) leaves the one-to-one ones."""
     one = cue_count(text, "one_to_one") > 0
     several = cue_count(text, "several") > 0
-    if several and cue_count(text, "exclusive") > 0:  # 不包括 holds an inclusive 包括
+    leaving = sum(cue_count(text, k) for k in ("exclusive", "not_before", "not_after"))
+    if several and leaving > 0:  # before the inclusive words: 不包括 holds 包括
         return "one"
     several = several and cue_count(text, "inclusive") == 0
     if one == several:
