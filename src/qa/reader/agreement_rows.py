@@ -157,7 +157,8 @@ class Constraints:
         )  # fmt: skip
 
     def describe(self) -> str:
-        """What is asked for, in the documents' own words: places, countries, fields, years."""
+        """What is asked for, in the documents' own words: places, countries, fields, what
+        is left out (浙江省以外), years."""
         parts = [*self.japanese, *self.foreign, *self.unknown, *self.countries]
         parts += [FIELD_NAMES.get(m, m) for m in self.fields]
         parts += [f"{x}以外" for x in self.excluded]
