@@ -154,6 +154,9 @@ def test_an_english_name_before_a_word_for_a_body_the_corpus_lacks_is_unheard(sm
     assert small.unheard("Agreements of Tianjin City?", "en") == ()
     assert small.unheard("Agreements of Wonju City?", "en") == ()
     assert small.unheard("Which City in Korea?", "en") == ()
+    # Nor words English uses, capitalised as a term or by a question's words.
+    assert small.unheard("What does Sister City mean?", "en") == ()
+    assert small.unheard("Which Japanese City has agreements with Korea?", "en") == ()
     # Nor a name with no word for a body after it: it may be a person's or a firm's.
     assert small.unheard("Agreements of Boston?", "en") == ()
 

@@ -271,12 +271,15 @@ class NameIndex:
     def _unheard_latin(self, text: str) -> tuple[str, ...]:
         """Capitalised names an English question writes before a word for a body
         ("Yokohama City", "Gunma Prefecture": the lexicon's ``place_words``) that no
-        corpus name is, as spelled or by sound, nor a country."""
+        corpus name is, as spelled or by sound, nor a country, nor words English uses
+        ("Sister City": read into katakana, a loanword to unidic)."""
         spelled = self._spelled_words(latin_key(text))
         out = []
         for m in _LATIN_BODY.finditer(text):
             names = capitalised(m.group(1))
             if not names or countries_named(m.group(1), "en"):
+                continue
+            if any(loanword(english_kana(w)) for w in names[0].split()):
                 continue
             if set(latin_key(names[0]).split()) & spelled or taken(self.heard(names[0])):
                 continue
