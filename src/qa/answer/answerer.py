@@ -193,7 +193,7 @@ class Answerer:
             span_vectors=index.span_vectors,
             span_head=find_span_head(index.manifest.model),
         )
-        self.agreements = AgreementTable.from_chunks(chunks)
+        self.agreements = AgreementTable.from_chunks(chunks, self.reader.corpus)
         self._chunks = {c.id: c for c in chunks}
         self._topics: dict[str, Topic] = {}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from qa.language.lexicon import LEXICON
 from qa.query.question import Question
 from qa.reader.agreement_cues import cue_count
-from qa.reader.agreements import Agreement, Constraints, Selection
+from qa.reader.agreement_rows import Agreement, Constraints, Selection
 
 __all__ = ["listing_template", "listing_text", "titles_asked"]
 

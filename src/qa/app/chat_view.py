@@ -213,7 +213,8 @@ def _listing_html(answer: Answer) -> str:
     head = listing_template(lang, n).format(n=n, items="").rstrip("：: ")
     rows = "".join(
         f"<tr><td>{text_html(a.japanese)}</td><td>{text_html(a.foreign)}</td>"
-        f"<td>{text_html(a.title)}</td><td>{text_html('、'.join(a.fields))}</td><td>{text_html(a.date_text)}</td>"
+        f"<td>{text_html(a.title)}</td><td>{text_html('、'.join(a.fields))}</td>"
+        f"<td>{text_html(a.date_text)}</td>"
         f'<td><sup class="qa-ref">[{i}]</sup></td></tr>'
         for i, a in enumerate(answer.items, start=1)
     )

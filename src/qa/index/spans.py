@@ -7,9 +7,9 @@ of its units (:func:`span_texts`) so that the reader can weigh a span by its
 meaning as well as its type.
 
 Example:
-    >>> text = "電話 03-5501-8087。毎年「みなと祭り」を開催"
+    >>> text = "電話 03-1234-5678。毎年「みなと祭り」を開催"
     >>> [text[s:e] for kind, s, e in extract(text) if kind in ("phone", "quote")]
-    ['03-5501-8087', 'みなと祭り']
+    ['03-1234-5678', 'みなと祭り']
 """
 
 from __future__ import annotations

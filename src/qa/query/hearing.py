@@ -27,6 +27,7 @@ __all__ = [
     "NameMatch",
     "capitalised",
     "closest",
+    "english_words",
     "taken",
 ]
 
@@ -64,9 +65,15 @@ def taken(heard: list[NameMatch]) -> NameMatch | None:
     sound = skeleton(typed if typed.isascii() else kana_reading(typed))
     if len(sound) < _MIN_CLOSE or best < HEARD_CLOSE or best - second < HEARD_MARGIN:
         return None
-    if typed.isascii() and any(loanword(english_kana(w)) for w in typed.split()):
+    if typed.isascii() and english_words(typed):
         return None
     return top
+
+
+def english_words(typed: str) -> bool:
+    """Latin ``typed`` holds a word English uses: read into katakana, a loanword to unidic
+    ("Indian", "Sister"), not a name ("Yokohama")."""
+    return any(loanword(english_kana(w)) for w in typed.split())
 
 
 def closest(key: str, sounds: dict[str, frozenset[str]], best: dict[frozenset[str], float]) -> None:

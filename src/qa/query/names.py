@@ -53,6 +53,7 @@ from qa.query.hearing import (
     NameMatch,
     capitalised,
     closest,
+    english_words,
     taken,
 )
 from qa.query.sounds import english_kana, kana_reading, readings, skeleton
@@ -279,7 +280,7 @@ class NameIndex:
             names = capitalised(m.group(1))
             if not names or countries_named(m.group(1), "en"):
                 continue
-            if any(loanword(english_kana(w)) for w in names[0].split()):
+            if english_words(names[0]):
                 continue
             if set(latin_key(names[0]).split()) & spelled or taken(self.heard(names[0])):
                 continue

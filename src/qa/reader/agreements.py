@@ -81,10 +81,14 @@ class AgreementTable:
         self.years = (min(years), max(years)) if years else None
 
     @classmethod
-    def from_chunks(cls, chunks: Iterable[Chunk]) -> AgreementTable:
+    def from_chunks(cls, chunks: Iterable[Chunk], text: str | None = None) -> AgreementTable:
+        """The table of the chunks' cards; ``text`` is the chunks' text folded, where the
+        caller has it already (:attr:`qa.reader.reader.Reader.corpus`)."""
         chunks = list(chunks)
         rows = [Agreement.of(c.id, c.card) for c in chunks if c.card is not None]
-        return cls(rows, "\n".join(fold_nfkc(c.text) for c in chunks))
+        if text is None:
+            text = "\n".join(fold_nfkc(c.text) for c in chunks)
+        return cls(rows, text)
 
     def constraints(self, q: Question) -> tuple[Constraints, int]:
         """The question's constraints, and how many of its places are on no side."""
@@ -150,7 +154,7 @@ class AgreementTable:
 
     def _unknown(self, q: Question) -> tuple[str, ...]:
         """Place names written in kanji (a proper noun, or a word the documents write
-        nowhere, then 市, 県…: 横浜市, 全州市) that no card has, besides the places and
+        nowhere, then 市, 県…: 横浜市, 中州市) that no card has, besides the places and
         countries the question matched."""
         if q.lang == "en":
             return ()

@@ -142,6 +142,11 @@ class Reader:
     def view(self, q: Question) -> QuestionView:
         return QuestionView.of(q, self._idf, self._corpus)
 
+    @property
+    def corpus(self) -> str:
+        """Every chunk's text folded (NFKC), one after another."""
+        return self._corpus
+
     def _named_cards(self, q: Question, filters: Filters | None) -> list[Chunk]:
         if not q.places:
             return []
