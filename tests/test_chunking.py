@@ -57,3 +57,11 @@ def test_a_span_across_removed_markup_covers_it(
 def test_chunks_round_trip_through_json(chunks: list[Chunk]) -> None:
     for c in chunks:
         assert Chunk.from_dict(json.loads(json.dumps(c.to_dict(), ensure_ascii=False))) == c
+
+
+def test_a_katakana_word_broken_before_its_long_vowel_mark_is_joined() -> None:
+    from qa.corpus.textclean import clean
+
+    # ー never starts a word: the space before it is the layout's.
+    source = "ガイサ市、バ ートランゲンザルツァ市"
+    assert clean(source, 0, len(source)).text == "ガイサ市、バートランゲンザルツァ市"

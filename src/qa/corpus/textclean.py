@@ -70,6 +70,9 @@ _SPACING: tuple[_Rule, ...] = (
         ),
         "",
     ),
+    # A katakana word the layout broke before its long-vowel mark, which never
+    # starts a word (``バ ートランゲンザルツァ市``).
+    (re.compile(r"(?<=[ァ-ヶ])[ 　]+(?=ー)"), ""),
     (re.compile(r"[ \t　]+$", re.M), ""),
     (re.compile(r"\n{3,}"), "\n\n"),
 )

@@ -45,6 +45,7 @@ class Lexicon:
             (``en_cased``: abbreviations matched as written, "US").
         demonym_endings: (name ending, adjective ending) pairs that make the English
             adjective of a country's name (Mexico → Mexican).
+        plurals: English plural endings ("Regions" is "Region" to the loanword check).
         place_words: English word after a place name → the suffixes it means (city → 市).
         office_words: English word after a place name that names an office there → the
             suffix the documents write for it (office → 事務所).
@@ -52,6 +53,8 @@ class Lexicon:
             sound skeleton (``sounds.skeleton``).
         kana_folds: Ordered (from, to) pairs that fold a katakana spelling into the
             one Japanese also writes for it (ヴォ → ボ, ィ → イ; ``scripts.kana_key``).
+        pinyin_spoken: (final, sound) pairs: a pinyin syllable's final as it sounds (ian → ien).
+        glide_folds: More sound folds for a spelling written as heard (io → o).
         korean: Country names whose places get a Korean reading.
         long_suffixes: Suffixes longer than a character that end a place name
             (広域市), longest first.
@@ -81,12 +84,15 @@ class Lexicon:
     aggregate: dict[str, tuple[str, ...]]
     countries: dict[str, dict[str, tuple[str, ...]]]
     demonym_endings: tuple[tuple[str, str], ...]
+    plurals: tuple[str, ...]
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
     office_words: dict[str, tuple[str, ...]]
     zh_words: tuple[str, ...]
     sound_folds: tuple[tuple[str, str], ...]
     kana_folds: tuple[tuple[str, str], ...]
+    pinyin_spoken: tuple[tuple[str, str], ...]
+    glide_folds: tuple[tuple[str, str], ...]
     korean: tuple[str, ...]
     long_suffixes: tuple[str, ...]
     places: dict[str, tuple[str, ...]]
@@ -122,12 +128,15 @@ def load() -> Lexicon:
         aggregate=_words(data["aggregate"]),
         countries={lang: _words(t) for lang, t in data["countries"].items()},
         demonym_endings=tuple((a, b) for a, b in data["demonyms"]["endings"]),
+        plurals=tuple(data["demonyms"]["plurals"]),
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
         office_words=_words(data["office_words"]),
         zh_words=tuple(data["scripts"]["zh_words"]),
         sound_folds=tuple((a, b) for a, b in data["sounds"]["folds"]),
         kana_folds=tuple((a, b) for a, b in data["sounds"]["kana_folds"]),
+        pinyin_spoken=tuple((a, b) for a, b in data["sounds"]["pinyin_spoken"]),
+        glide_folds=tuple((a, b) for a, b in data["sounds"]["glide_folds"]),
         korean=tuple(data["sounds"]["korean"]),
         long_suffixes=tuple(sorted(data["places"]["long_suffixes"], key=len, reverse=True)),
         places={k: tuple(v) for k, v in data["places"].items() if k != "long_suffixes"},

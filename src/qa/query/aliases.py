@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qa.index.world import WorldPlace
-from qa.language.places import WORD_MARKS, place_stem, stem_or_name
+from qa.language.places import NEAR_SPELLING, WORD_MARKS, place_stem, stem_or_name
 from qa.language.scripts import HAN_CHARS, kana_key, latin_key, simplified_forms
 from qa.query.countries import country_code
 
@@ -35,6 +35,7 @@ __all__ = [
     "katakana_key",
     "place_aliases",
     "same_places",
+    "spelled_katakana",
     "written_forms",
 ]
 
@@ -70,9 +71,12 @@ def place_aliases(
 def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
     """Corpus names that are one place written two ways → the others: katakana
     spellings alike but for the letters Japanese writes for one another
-    (クィーンズランド州, クイーンズランド; フェ市, フエ市; ``kana_key``), and a Han name
+    (クィーンズランド州, クイーンズランド; フェ市, フエ市; ``kana_key``) or a letter
+    changed when long enough (``NEAR_SPELLING``: バビルゾン市, バルビゾン市), and a Han name
     with the katakana of its reading, where unidic knows it as a proper noun
     (厦門, アモイ市). Two Han names read alike are not one place (光州, 杭州)."""
+    from rapidfuzz.distance import OSA
+
     from qa.index.tokenize import unidic_tagger
 
     names = sorted(set(names))
@@ -82,6 +86,14 @@ def same_places(names: Iterable[str]) -> dict[str, frozenset[str]]:
         if (key := katakana_key(name)) is not None:
             katakana.setdefault(key, set()).add(name)
     groups = [set(group) for group in katakana.values()]
+    # A letter changed or two swapped, long enough (バビルゾン市, バルビゾン市: the corpus
+    # misspells one).
+    keys = sorted(k for k in katakana if len(k[0]) >= NEAR_SPELLING)
+    for i, (key, suffix) in enumerate(keys):
+        for other, other_suffix in keys[i + 1 :]:
+            # Of one length: a letter more is more often a word's cut (イトスカーナ).
+            if suffix == other_suffix and len(key) == len(other) and OSA.distance(key, other) == 1:
+                groups.append(katakana[key, suffix] | katakana[other, other_suffix])
     for name in names:
         stem = stem_or_name(name)
         if not _HAN.fullmatch(stem):
@@ -172,3 +184,17 @@ def alias_tables(aliases: Mapping[str, Iterable[str]], names: Iterable[str]) -> 
                     han.setdefault(form, set()).update(targets)
     latin_t, han_t, kana_t = ({k: frozenset(v) for k, v in t.items()} for t in tables)
     return AliasTables(latin_t, han_t, kana_t)
+
+
+def spelled_katakana(
+    names: Iterable[str], aliases: Mapping[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """Katakana names and katakana aliases by their ``kana_key`` (without suffix or
+    marks) → the names, for spellings one letter off (``NameIndex.spelled``)."""
+    out: dict[str, set[str]] = {}
+    for name in names:
+        if (keyed := katakana_key(name)) is not None:
+            out.setdefault(keyed[0], set()).add(name)
+    for alias, targets in aliases.items():
+        out.setdefault(kana_key(alias), set()).update(targets)
+    return {key: frozenset(v) for key, v in out.items()}

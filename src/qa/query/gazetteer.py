@@ -5,9 +5,11 @@ Both sides of every agreement card, split into their parts (中華人民共和�
 Each name is heard by the readings its country gives it (``qa.query.sounds``): a
 Korean place by its Japanese and Korean readings, a Chinese or other one by its
 Japanese and Mandarin readings, a name of no known country (on a card that
-joins Korean and other partners) by all three. A name in running text takes
-its card's partners' country; the brochures' and the report's sections are
-read as Chinese and other places.
+joins Korean and other partners) by all three; a Japanese place (a card's
+Japanese side, or a place written right after a prefecture: 岩手県八幡平市) by its
+Japanese reading alone. A name in running text takes its card's partners'
+country; the brochures' and the report's sections are read as Chinese and other
+places.
 
 Example:
     >>> from qa.corpus.schema import Card, Chunk
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
 from qa.corpus.schema import Chunk
@@ -40,6 +43,14 @@ __all__ = ["Gazetteer"]
 #: Places in running text (福建省, アモイ市), for cross-script matching.
 _TEXT_PLACE = re.compile(
     rf"(?<![各本当同全両])(?!ー)[{HAN_CHARS}ァ-ヶー]{{2,5}}?{alternation(TEXT_PLACE_SUFFIXES)}"
+)
+
+#: An autonomous region in running text whose people are written in katakana: a
+#: two-character place, its people, the suffix (新疆ウイグル自治区, 広西チワン族自治区),
+#: which the place suffixes alone do not find. Not inside a longer Han word.
+_AUTONOMOUS_PLACE = re.compile(
+    rf"(?<![{HAN_CHARS}])[{HAN_CHARS}]{{2}}[ァ-ヴー]+{alternation(LEXICON.places['people'])}?"
+    rf"{alternation(LEXICON.places['autonomous'])}"
 )
 
 
@@ -65,6 +76,7 @@ class Gazetteer:
                 for name, country in _foreign(chunk.card.foreign, chunk.card.countries):
                     countries.setdefault(name, set()).add(country)
         self.names = frozenset(names | set(countries))
+        self._japanese = frozenset(names - set(countries))
         self._countries = countries
         self._world = tuple(world)
 
@@ -87,6 +99,9 @@ class Gazetteer:
         """The cards' names and the running text's places, by Latin keys and by sound."""
         korean: dict[str, set[bool | None]] = {}
         text: dict[str, set[bool | None]] = {}
+        # A place written right after a Japanese prefecture (岩手県八幡平市) is Japanese.
+        prefectures = tuple(n for n in self._japanese if n.endswith(_PREFECTURE_SUFFIXES))
+        japanese = set(self._japanese)
         for chunk in self._chunks:
             # Running text is read like its card's partners: a Korean card's text names
             # Korean places; a brochure's sections, Chinese and other ones.
@@ -96,11 +111,17 @@ class Gazetteer:
                     korean.setdefault(name, set()).add(_is_korean(country))
                 partners = _korean(chunk.card.countries)
             folded = fold_nfkc(chunk.text)
-            for end, place in _text_places(folded):
+            spaced = unicodedata.normalize("NFKC", chunk.text)
+            places = [(folded, p) for p in _text_places(folded)]
+            places += [(spaced, p) for p in _kana_places(spaced)]
+            for written, (end, place) in places:
                 # The country written just before a place is its own (韓国大田広域市).
-                kind = _country_before(folded[: end - len(place)], partners)
+                before = written[: end - len(place)]
+                kind = _country_before(before, partners)
                 for name in name_components(place):
                     text.setdefault(name, set()).add(kind)
+                    if before.endswith(prefectures):
+                        japanese.add(name)
         for name, is_korean in _world_text_places(self._world).items():
             text.setdefault(name, set()).add(is_korean)
         # A name the cards write in another character form (吳江, 呉江) is theirs.
@@ -118,6 +139,7 @@ class Gazetteer:
             korean={n for n in sure if korean[n] == {True}},
             elsewhere=set(korean) - sure,
             aliases=place_aliases({**countries, **self._countries}, self._world),
+            japanese=japanese - set(self._countries),
         )
 
     def find(self, text: str, lang: str) -> set[str]:
@@ -154,6 +176,8 @@ class Gazetteer:
 #: name for CLAIR and a small town's), Han ones (香港, 鄭州; a smaller one is as often
 #: a word or a person: 中心, 中山).
 _KANA_PLACE, _HAN_PLACE = 100_000, 1_000_000
+#: How Japan's prefectures end (岩手県, 東京都, 北海道, 大阪府).
+_PREFECTURE_SUFFIXES = ("都", "道", "府", "県")
 #: Korea's ISO code, for a world place's readings.
 _KOREA_CODE = "KR"
 
@@ -226,18 +250,64 @@ def _text_places(text: str) -> Iterator[tuple[int, str]]:
             # its usual two characters before the suffix (開封市, 麗江市).
             proper = usual
         yield m.end(), proper
+    for m in _AUTONOMOUS_PLACE.finditer(text):
+        yield m.end(), m.group(0)
     for m in KATAKANA_RUN.finditer(text):
         run, after = m.group(0), text[m.end() : m.end() + 1]
-        # Not the first word of a compound: ラムサール条約 names a treaty, not a place.
+        if countries_named(run, "ja") or (after and after in TEXT_PLACE_SUFFIXES):
+            continue  # a country, or a place _kana_places reads
+        # Not the first word of a compound: ラムサール条約 names a treaty, not a place;
+        # a conjunction or particle after it ends the word (コンポンチャム及び…).
         compound = bool(after) and (HAN.match(after) is not None or after == "・")
-        if not compound and place_word(run) and not countries_named(run, "ja"):
+        if compound and after != "・":
+            following = next(iter(unidic_tagger()(text[m.end() : m.end() + _LOOKAHEAD])))
+            compound = following.feature.pos1 not in _WORD_ENDS
+        if not compound and (place_word(run) or _place_in_context(text, m.start(), m.end())):
             yield m.end(), run
 
 
+#: A two-character stem unidic splits into these parts is no word it knows.
+_UNKNOWN_PIECES = 2
+_UNKNOWN_NAME_POS = {("名詞", "接尾辞"), ("記号", "記号")}
+#: The shortest katakana place name read before a suffix.
+_SHORTEST_KANA = 3
+#: What unidic tags as ending the word before it (及び, と), read in a few characters.
+_WORD_ENDS = ("接続詞", "助詞")
+_LOOKAHEAD = 3
 #: How many characters a Chinese place name usually has before its suffix.
 _USUAL_NAME = 2
 #: Brackets around the larger place a place lies in (安康市（陝西省）).
 _BRACKETS = {"(": ")", "（": "）"}
+
+
+def _kana_places(text: str) -> Iterator[tuple[int, str]]:
+    """Katakana words before a place suffix that unidic does not know as common ones:
+    places, however long (ディーキルシュ市), without a country written just before
+    them (ハンガリーペーチ市 → ペーチ市). Read in text whose spaces are kept: a space
+    ends a word (``イ トスカーナ州``: イ numbers a list item)."""
+    countries = sorted(
+        (c for official, others in LEXICON.countries["ja"].items() for c in (official, *others)),
+        key=len,
+        reverse=True,
+    )
+    for m in KATAKANA_RUN.finditer(text):
+        run, after = m.group(0), text[m.end() : m.end() + 1]
+        if not after or after not in TEXT_PLACE_SUFFIXES:
+            continue
+        country = next((c for c in countries if run.startswith(c)), "")
+        run = run[len(country) :]
+        if len(run) >= _SHORTEST_KANA and not countries_named(run, "ja") and not loanword(run):
+            yield m.end() + 1, run + after
+
+
+def _place_in_context(text: str, start: int, end: int) -> bool:
+    """unidic reads ``text[start:end]`` as one place name beside the characters
+    around it (セミナー(パース): a place; パース alone, a common noun)."""
+    before = text[max(0, start - 1) : start]
+    for word in unidic_tagger()(before + text[start : end + 1]):
+        if word.surface == text[start:end]:
+            return word.feature.pos3 == "地名"
+    return False
 
 
 def _next_to(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
@@ -256,4 +326,10 @@ def _proper(found: str) -> str:
     for i, w in enumerate(words):
         if w.feature.pos2 == "固有名詞":
             return "".join(x.surface for x in words[i:])
+    if len(words) == _UNKNOWN_PIECES + 1 and all(len(w.surface) == 1 for w in words):
+        # Two characters unidic knows only one by one, a noun and what it takes for
+        # a suffix, or signs (統|営, 抱|川): no word of its, a name (統営市).
+        first, second = (w.feature.pos1 for w in words[:_UNKNOWN_PIECES])
+        if (first, second) in _UNKNOWN_NAME_POS and HAN.match(found[:_UNKNOWN_PIECES]):
+            return found
     return ""

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.index.tokenize import loanword
+from qa.language.lexicon import LEXICON
 from qa.query.sounds import english_kana, kana_reading, skeleton
 
 __all__ = [
@@ -71,9 +72,17 @@ def taken(heard: list[NameMatch]) -> NameMatch | None:
 
 
 def english_words(typed: str) -> bool:
-    """Latin ``typed`` holds a word English uses: read into katakana, a loanword to unidic
-    ("Indian", "Sister"), not a name ("Yokohama")."""
-    return any(loanword(english_kana(w)) for w in typed.split())
+    """Latin ``typed`` is words English uses: each read into katakana, a loanword to
+    unidic ("Indian", "Sister City"), not a name ("Yokohama"; "Bad Langensalza", whose
+    first word alone English uses)."""
+    words = typed.split()
+    return bool(words) and all(_english_word(w) for w in words)
+
+
+def _english_word(word: str) -> bool:
+    """One word English uses, or its plural ("Regions": リージョン is a loanword)."""
+    singular = {word[: -len(e)] for e in LEXICON.plurals if word.endswith(e) and len(word) > len(e)}
+    return any(loanword(english_kana(w)) for w in {word} | singular)
 
 
 def closest(key: str, sounds: dict[str, frozenset[str]], best: dict[frozenset[str], float]) -> None:

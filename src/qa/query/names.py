@@ -31,7 +31,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from qa.index.tokenize import loanword, place_word
 from qa.language.lexicon import LEXICON
@@ -42,8 +42,8 @@ from qa.language.places import (
     WORD_MARKS,
     stem_or_name,
 )
-from qa.language.scripts import japanese_forms, kana_key, latin_key, simplified_forms
-from qa.query.aliases import alias_tables, katakana_key, same_places
+from qa.language.scripts import kana_key, latin_key, simplified_forms
+from qa.query.aliases import alias_tables, same_places, spelled_katakana
 from qa.query.countries import countries_named
 from qa.query.hearing import (
     ENGLISH,
@@ -56,7 +56,7 @@ from qa.query.hearing import (
     english_words,
     taken,
 )
-from qa.query.sounds import english_kana, kana_reading, readings, skeleton
+from qa.query.sounds import english_kana, kana_reading, name_readings, skeleton
 
 #: Capitalised words before a word for a body (Yokohama City, Gunma Prefecture).
 _BODY_WORDS = "|".join(sorted(LEXICON.place_words))
@@ -112,6 +112,9 @@ class NameIndex:
     #: The same for names written in katakana (シアトル), which an English spelling
     #: read into katakana is compared with.
     kana_sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    #: The sounds a Latin spelling is compared with: a foreign Han name's own
+    #: country's readings, without its Japanese one.
+    latin_sounds: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     #: Each name in simplified Chinese forms (平澤 → 平泽), for Chinese questions.
     simplified: dict[str, str] = dataclasses.field(default_factory=dict)
     #: Other Han spellings of the names (``qa.query.aliases``: 休斯敦, 乌鲁木齐) in
@@ -131,6 +134,7 @@ class NameIndex:
         korean: Iterable[str] = (),
         elsewhere: Iterable[str] = (),
         aliases: Mapping[str, Iterable[str]] | None = None,
+        japanese: Iterable[str] | None = None,
     ) -> NameIndex:
         """Index ``names`` (Japanese forms, e.g. the cards' municipality components).
 
@@ -142,11 +146,22 @@ class NameIndex:
                 with partners of several countries): heard by both.
             aliases: Other spellings → the names they are (Houston, 休斯敦,
                 サイゴン), met as written.
+            japanese: Those of ``names`` that are only Japanese places: heard by
+                their Japanese reading alone (八幡平 is hachimantai, never bafanping);
+                the others are foreign, and a Latin spelling meets a foreign Han name
+                by its own country's reading only. ``None``: not known, any name may
+                be Japanese.
 
         Built once per set of names: every answerer over the same index shares it.
         """
         spellings = tuple(sorted((a, frozenset(n)) for a, n in (aliases or {}).items()))
-        return _build(frozenset(names), frozenset(korean), frozenset(elsewhere), spellings)
+        return _build(
+            frozenset(names),
+            frozenset(korean),
+            frozenset(elsewhere),
+            spellings,
+            None if japanese is None else frozenset(japanese),
+        )
 
     def find(self, text: str, lang: str) -> set[str]:
         """Corpus names that ``text`` writes in Latin letters (``en``, or inside a
@@ -300,12 +315,12 @@ class NameIndex:
         read into katakana (Houston → ハウストン)."""
         best: dict[frozenset[str], float] = {}
         if not typed.isascii():
-            closest(skeleton(kana_reading(typed)), self.sounds, best)
+            closest(skeleton(kana_reading(typed), by_ear=True), self.sounds, best)
             near = self._near_spelling(typed)
             if near:  # one letter off one katakana name: as good as the same sound
                 best[near] = max(best.get(near, 0.0), HEARD_THRESHOLD)
         else:
-            closest(skeleton(typed), self.sounds, best)
+            closest(skeleton(typed), self.latin_sounds, best)
             # Read as English only when it is no romanisation (a model call, ~0.1 s).
             if max(best.values(), default=0.0) < HEARD_THRESHOLD:
                 closest(skeleton(kana_reading(english_kana(typed))), self.kana_sounds, best)
@@ -319,40 +334,39 @@ def _outermost(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n for n in names if not any(o != n and o in n for o in names))
 
 
-@functools.cache
-def _romaji() -> Any:
-    import cutlet
-
-    return cutlet.Cutlet()
-
-
 @functools.lru_cache(maxsize=4)
 def _build(
     names: frozenset[str],
     korean: frozenset[str],
     elsewhere: frozenset[str],
     aliases: tuple[tuple[str, frozenset[str]], ...],
+    japanese: frozenset[str] | None = None,
 ) -> NameIndex:
-    romaji = _romaji()
     latin: dict[str, set[str]] = {}
     sounds: dict[str, set[str]] = {}
     kana_sounds: dict[str, set[str]] = {}
+    latin_sounds: dict[str, set[str]] = {}
     kept = {n for n in names | elsewhere if len(n) >= 2}
     for name in sorted(kept):
         stem = stem_or_name(name)
         country = None if name in elsewhere else name in korean
-        forms = {stem, name, japanese_forms(stem)}
-        heard = {r for form in forms for r in readings(form, korean=country)}
-        keys = {latin_key(romaji.romaji(stem)), latin_key(romaji.romaji(name))}
-        keys |= {latin_key(r) for r in heard if r.isascii()}
+        foreign = japanese is None or name not in japanese
+        # Where the country is known, a foreign Han name is typed in Latin letters by
+        # its own country's reading (Yangzhou), not by the Japanese one (yoshu ~ Yeosu).
+        own = japanese is not None and country is not None and foreign
+        heard, by_latin, spelled = name_readings(name, korean=country, foreign=foreign, own=own)
+        keys = {latin_key(r) for r in by_latin | spelled if r.isascii()}
         for key in keys:
             if len(key.replace(" ", "")) >= MIN_LATIN and key not in ENGLISH:
                 latin.setdefault(key, set()).add(name)
-        for r in heard:
-            if len(skeleton(r)) >= MIN_HEARD:
-                sounds.setdefault(skeleton(r), set()).add(name)
+        for sound in {skeleton(r, by_ear=True) for r in heard}:
+            if len(sound) >= MIN_HEARD:
+                sounds.setdefault(sound, set()).add(name)
+        for sound in {skeleton(r) for r in by_latin}:
+            if len(sound) >= MIN_HEARD:
+                latin_sounds.setdefault(sound, set()).add(name)
                 if KATAKANA_RUN.fullmatch(stem):
-                    kana_sounds.setdefault(skeleton(r), set()).add(name)
+                    kana_sounds.setdefault(sound, set()).add(name)
     tables = alias_tables(dict(aliases), kept)
     for key, targets in tables.latin.items():
         if len(key.replace(" ", "")) >= MIN_LATIN and key not in ENGLISH:
@@ -365,22 +379,10 @@ def _build(
         latin_pattern=pattern,
         sounds={k: frozenset(v) for k, v in sounds.items()},
         kana_sounds={k: frozenset(v) for k, v in kana_sounds.items()},
+        latin_sounds={k: frozenset(v) for k, v in latin_sounds.items()},
         simplified={n: simplified_forms(n) for n in kept},
         han=tables.han,
         kana=tables.kana,
         same=same_places(kept),
-        spelled=_spelled_katakana(kept, tables.kana),
+        spelled=spelled_katakana(kept, tables.kana),
     )
-
-
-def _spelled_katakana(
-    names: Iterable[str], aliases: Mapping[str, frozenset[str]]
-) -> dict[str, frozenset[str]]:
-    """:attr:`NameIndex.spelled`: katakana names and aliases by their ``kana_key``."""
-    out: dict[str, set[str]] = {}
-    for name in names:
-        if (keyed := katakana_key(name)) is not None:
-            out.setdefault(keyed[0], set()).add(name)
-    for alias, targets in aliases.items():
-        out.setdefault(kana_key(alias), set()).update(targets)
-    return {key: frozenset(v) for key, v in out.items()}
