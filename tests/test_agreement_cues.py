@@ -208,3 +208,60 @@ def test_a_place_or_country_left_out_is_no_constraint_but_an_exclusion(
     assert _select(table, "List every agreement with countries other than China.") == [
         "k4", "k5",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "given"),
+    [
+        ("松本市・上田市などと共同の枠組みを除いて", ["松本市・上田市"]),  # back to the particle
+        ("与四川省或其下辖城市(如成都市)的协议", ["成都市"]),  # up to the bracket
+        ("Which cities, such as Chengdu, signed?", ["Chengdu"]),
+        ("高等学校どうしの提携は？", []),  # 等 inside a word
+        ("如何与四川省合作？", []),  # 如 alone is no example word
+    ],
+)
+def test_words_that_give_a_name_as_an_example(question: str, given: list[str]) -> None:
+    from qa.reader.agreement_cues import examples_given
+
+    assert examples_given(question) == given
+
+
+def test_a_place_given_as_an_example_is_no_constraint_while_another_is(
+    table: AgreementTable,
+) -> None:
+    # 成都市 is an example of the province's cities: the province as a region (k1, k2),
+    # not 成都市 alone, and not only its agreements inside the province (k1).
+    question = "与四川省或其下辖城市（如成都市）签订协议的日本自治体有哪些？"
+    assert _select(table, question) == ["k1", "k2"]
+    # An example alone is still the place asked about (k4 lists it with another).
+    assert _select(table, "上田市などの提携をすべて挙げて") == ["k3", "k4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "continents"),
+    [
+        ("ヨーロッパの自治体との提携", {"EU": "ヨーロッパ"}),
+        ("Which European cities signed?", {"EU": "European"}),
+        ("与欧洲城市的协议", {"EU": "欧洲"}),
+        ("東アジア経済交流推進機構の提携", {}),  # inside a longer katakana name
+        ("Eurasian partners", {}),
+    ],
+)
+def test_continents_a_question_names(text: str, continents: dict[str, str]) -> None:
+    from qa.query.countries import continents_named
+
+    assert continents_named(text) == continents
+
+
+def test_a_continent_asks_for_the_countries_in_it() -> None:
+    table = AgreementTable(
+        [
+            _row("e1", "京都府", "京都府", "フランス共和国パリ市", "フランス共和国"),
+            _row("e2", "大阪府", "大阪府", "ドイツ連邦共和国バイエルン州", "ドイツ連邦共和国"),
+            _row("a1", "静岡県", "静岡県", "中華人民共和国浙江省", "中華人民共和国"),
+        ]
+    )
+    assert _select(table, "ヨーロッパの自治体との提携をすべて挙げて") == ["e1", "e2"]
+    assert _select(table, "List every agreement with Asian cities.") == ["a1"]
+    # A continent none of the survey's countries are in matches nothing.
+    assert _select(table, "アフリカの自治体との提携をすべて挙げて") == []

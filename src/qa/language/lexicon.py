@@ -46,6 +46,7 @@ class Lexicon:
         demonym_endings: (name ending, adjective ending) pairs that make the English
             adjective of a country's name (Mexico → Mexican).
         plurals: English plural endings ("Regions" is "Region" to the loanword check).
+        continents: GeoNames' continent code → the words for it (ヨーロッパ, Europe, 欧洲).
         place_words: English word after a place name → the suffixes it means (city → 市).
         office_words: English word after a place name that names an office there → the
             suffix the documents write for it (office → 事務所).
@@ -85,6 +86,7 @@ class Lexicon:
     countries: dict[str, dict[str, tuple[str, ...]]]
     demonym_endings: tuple[tuple[str, str], ...]
     plurals: tuple[str, ...]
+    continents: dict[str, tuple[str, ...]]
     listing: dict[str, dict[str, str]]
     place_words: dict[str, tuple[str, ...]]
     office_words: dict[str, tuple[str, ...]]
@@ -129,6 +131,7 @@ def load() -> Lexicon:
         countries={lang: _words(t) for lang, t in data["countries"].items()},
         demonym_endings=tuple((a, b) for a, b in data["demonyms"]["endings"]),
         plurals=tuple(data["demonyms"]["plurals"]),
+        continents=_words(data["continents"]),
         listing={lang: dict(t) for lang, t in data["listing"].items()},
         place_words=_words(data["place_words"]),
         office_words=_words(data["office_words"]),

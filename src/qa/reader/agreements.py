@@ -32,10 +32,11 @@ from qa.corpus.textclean import fold_nfkc
 from qa.index.tokenize import unidic_tagger
 from qa.language.places import PLACE_SUFFIXES
 from qa.language.scripts import HAN_CHARS
-from qa.query.countries import countries_named, strip_countries
+from qa.query.countries import continent_of, continents_named, countries_named, strip_countries
 from qa.query.question import NAME_SEPARATORS, Question, name_components
 from qa.reader.agreement_cues import (
     cue_count,
+    examples_given,
     left_out,
     parties_asked,
     within_asked,
@@ -77,6 +78,8 @@ class AgreementTable:
             for side in (r.japanese, r.foreign)
             for p in NAME_SEPARATORS.split(side)
         )
+        #: The survey's countries (official names).
+        self._countries = tuple(dict.fromkeys(c for r in self.rows for c in r.countries))
         years = [r.year for r in self.rows if r.year is not None]
         self.years = (min(years), max(years)) if years else None
 
@@ -93,6 +96,12 @@ class AgreementTable:
     def constraints(self, q: Question) -> tuple[Constraints, int]:
         """The question's constraints, and how many of its places are on no side."""
         named = (*q.places, *(p for p in prefectures_in(q.text) if p not in q.places))
+        # Places given as examples (下関市・北九州市など, 如珲春市) are no constraint while
+        # another place or country is one.
+        given = examples_given(q.lexical)
+        others = [p for p in named if not any(p in w for w in given)]
+        if given and (others or q.countries):
+            named = tuple(others)
         japanese, foreign, unplaced = self._placed(named)
         # A katakana name no card has, as written or by sound (ボストン), is unknown too.
         unknown = (*self._unknown(q), *q.unheard)
@@ -104,7 +113,14 @@ class AgreementTable:
         excluded = list(dict.fromkeys(excluded))
         japanese = [p for p in japanese if p not in excluded]
         foreign = [p for p in foreign if p not in excluded]
-        countries = tuple(c for c in q.countries if c not in excluded)
+        # A continent named (ヨーロッパ, Asian) asks for the survey's countries in it;
+        # one with none of them (アフリカ) matches nothing.
+        continents = continents_named(q.text)
+        continental = [c for c in self._countries if continent_of(c) in continents]
+        reached = {continent_of(c) for c in continental}
+        unknown += tuple(w for code, w in continents.items() if code not in reached)
+        asked = dict.fromkeys((*q.countries, *continental))
+        countries = tuple(c for c in asked if c not in excluded)
         side = q.side
         if side is None and bool(japanese) != bool(foreign or countries):
             side = "foreign" if japanese else "japanese"
