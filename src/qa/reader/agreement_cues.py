@@ -76,37 +76,31 @@ def left_out(text: str) -> list[str]:
     ``not_before`` word, back to a particle or punctuation, and those just after a
     ``not_after`` word, up to punctuation, 的 or a word that starts a clause (which,
     that, in, with, signed)."""
-    text = unicodedata.normalize("NFKC", text)
-    out = []
-    for word in LEXICON.aggregate["not_before"]:
-        for m in re.finditer(re.escape(word), text):
-            head = text[max(0, m.start() - 20) : m.start()]
-            stops = list(_BACK_STOP.finditer(head))
-            out.append(head[stops[-1].end() :] if stops else head)
-    lower = text.lower()
-    for word in LEXICON.aggregate["not_after"]:
-        for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lower):
-            tail = text[m.end() : m.end() + 30]
-            stop = _FORWARD_STOP.search(tail.lower())
-            out.append((tail[: stop.start()] if stop else tail).strip())
-    return [w for w in out if w]
+    return _beside(text, "not_before", "not_after")
 
 
 def examples_given(text: str) -> list[str]:
     """The words ``text`` gives as examples (下関市・北九州市などと共同で → 下関市・北九州市,
     (如珲春市) → 珲春市, "such as Pohang" → Pohang): those just before an
-    ``examples_after`` word, back to a particle or punctuation, and those just after an
-    ``examples_before`` word, up to punctuation or a word that starts a clause."""
+    ``examples_after`` word (not inside a word: 高等学校), and those just after an
+    ``examples_before`` word, read as :func:`left_out` reads its words."""
+    return _beside(text, "examples_after", "examples_before", whole=True)
+
+
+def _beside(text: str, before: str, after: str, *, whole: bool = False) -> list[str]:
+    """The words just before each cue word of kind ``before`` (back to a particle or
+    punctuation; with ``whole``, a cue not followed by a Han character) and just after
+    each of kind ``after`` (up to punctuation, 的 or a word that starts a clause)."""
     text = unicodedata.normalize("NFKC", text)
     out = []
-    for word in LEXICON.aggregate["examples_after"]:
-        # Not inside a word (高等学校).
-        for m in re.finditer(rf"{re.escape(word)}(?![{HAN_CHARS}])", text):
+    inside = f"(?![{HAN_CHARS}])" if whole else ""
+    for word in LEXICON.aggregate[before]:
+        for m in re.finditer(re.escape(word) + inside, text):
             head = text[max(0, m.start() - 20) : m.start()]
             stops = list(_BACK_STOP.finditer(head))
             out.append(head[stops[-1].end() :] if stops else head)
     lower = text.lower()
-    for word in LEXICON.aggregate["examples_before"]:
+    for word in LEXICON.aggregate[after]:
         for m in re.finditer(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lower):
             tail = text[m.end() : m.end() + 30]
             stop = _FORWARD_STOP.search(tail.lower())
