@@ -265,3 +265,23 @@ def test_a_continent_asks_for_the_countries_in_it() -> None:
     assert _select(table, "List every agreement with Asian cities.") == ["a1"]
     # A continent none of the survey's countries are in matches nothing.
     assert _select(table, "アフリカの自治体との提携をすべて挙げて") == []
+
+
+def test_a_quoted_word_that_titles_hold_selects_by_title() -> None:
+    def row(cid: str, title: str, fields: tuple[str, ...]) -> Agreement:
+        return Agreement(
+            cid, title, "栃木県日光市", ("栃木県",), "台湾台南市", ("台湾",), fields, "", None
+        )
+
+    table = AgreementTable(
+        [
+            row("t1", "観光友好都市", ("⑦経済交流（商業等）",)),
+            row("t2", "友好交流協定", ("⑦経済交流（商業等）",)),
+            row("t3", "行政交流に関する協定", ("⑧行政交流",)),
+        ]
+    )
+    assert _select(table, "「観光友好都市」として提携している相手をすべて挙げて") == ["t1"]
+    # A field's name in quotes is the field, not a title word (t3's title holds it too).
+    assert _select(table, "「⑧行政交流」に分類される提携をすべて挙げて") == ["t3"]
+    # Any of the quoted words a title holds.
+    assert _select(table, "「観光友好都市」や「友好交流協定」の提携をすべて挙げて") == ["t1", "t2"]

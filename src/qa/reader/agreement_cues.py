@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from qa.index.spans import QUOTE
 from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
@@ -30,6 +31,7 @@ __all__ = [
     "examples_given",
     "left_out",
     "parties_asked",
+    "quoted",
     "within_asked",
     "year_range",
 ]
@@ -106,6 +108,11 @@ def _beside(text: str, before: str, after: str, *, whole: bool = False) -> list[
             stop = _FORWARD_STOP.search(tail.lower())
             out.append((tail[: stop.start()] if stop else tail).strip())
     return [w for w in out if w]
+
+
+def quoted(text: str) -> list[str]:
+    """What ``text`` quotes (「観光」, 『…』, “…”), in its order."""
+    return [next(g for g in m.groups() if g) for m in QUOTE.finditer(text)]
 
 
 def parties_asked(text: str) -> str | None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from qa.corpus.schema import Card
 from qa.corpus.survey_terms import FIELD_NAMES, countries_in, several_parties
+from qa.corpus.textclean import fold_nfkc
 from qa.language.places import PLACE_SUFFIXES, fold_variants
 from qa.query.question import NAME_SEPARATORS, name_components
 
@@ -134,6 +135,8 @@ class Constraints:
             the survey lists no agreement of it): nothing matches them.
         excluded: Places and countries the question leaves out (浙江省以外, other
             than China): no agreement of them, or of a place in them, matches.
+        titled: Words the question quotes that agreements' titles hold (「観光」):
+            an agreement matches when its title holds any of them.
     """
 
     japanese: tuple[str, ...] = ()
@@ -146,6 +149,7 @@ class Constraints:
     parties: str | None = None
     unknown: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
+    titled: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -153,7 +157,7 @@ class Constraints:
         return (
             len(self.japanese) + len(self.foreign) + bool(self.countries) + bool(self.fields)
             + (self.years is not None) + (self.parties is not None) + len(self.unknown)
-            + len(self.excluded)
+            + len(self.excluded) + bool(self.titled)
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -162,6 +166,7 @@ class Constraints:
         parts = [*self.japanese, *self.foreign, *self.unknown, *self.countries]
         parts += [FIELD_NAMES.get(m, m) for m in self.fields]
         parts += [f"{x}以外" for x in self.excluded]
+        parts += [f"「{t}」" for t in self.titled]
         if self.years is not None:
             lo, hi = self.years
             parts.append(str(lo) if lo == hi else f"{lo or ''}–{hi if hi < 9999 else ''}")
@@ -172,6 +177,8 @@ class Constraints:
         if self.unknown:
             return False
         if any(_leaves_out(row, x) for x in self.excluded):
+            return False
+        if self.titled and not any(t in fold_nfkc(row.title) for t in self.titled):
             return False
         if self.countries and not set(self.countries) & set(row.countries):
             return False

@@ -25,6 +25,7 @@ from typing import Any
 
 from qa.corpus.schema import Chunk
 from qa.corpus.survey_terms import (
+    FIELD_NAMES,
     PREFECTURES,
     prefectures_in,
 )
@@ -39,6 +40,7 @@ from qa.reader.agreement_cues import (
     examples_given,
     left_out,
     parties_asked,
+    quoted,
     within_asked,
     year_range,
 )
@@ -78,6 +80,7 @@ class AgreementTable:
             for side in (r.japanese, r.foreign)
             for p in NAME_SEPARATORS.split(side)
         )
+        self._titles = tuple(fold_nfkc(r.title) for r in self.rows)
         #: The survey's countries (official names).
         self._countries = tuple(dict.fromkeys(c for r in self.rows for c in r.countries))
         years = [r.year for r in self.rows if r.year is not None]
@@ -135,8 +138,22 @@ class AgreementTable:
             parties=parties_asked(q.text),
             unknown=unknown,
             excluded=tuple(excluded),
+            titled=self._titled(q),
         )
         return constraints, unplaced
+
+    def _titled(self, q: Question) -> tuple[str, ...]:
+        """Words the question quotes that some agreement's title holds (「観光」,
+        「観光友好都市」), not a field of exchange's name (「⑧行政交流」, 「その他交流」)
+        nor a place the question names."""
+        fields = {n for f in FIELD_NAMES.values() for n in (f, f.lstrip(_FIELD_MARKS))}
+        out = []
+        for word in quoted(fold_nfkc(q.text)):
+            if word in fields or any(p in word for p in q.places):
+                continue
+            if any(word in t for t in self._titles):
+                out.append(word)
+        return tuple(out)
 
     def _placed(self, named: Iterable[str]) -> tuple[list[str], list[str], int]:
         """Named places on the Japanese side, on the foreign side, and how many on neither.
@@ -216,6 +233,8 @@ class AgreementTable:
         return Selection(constraints, tuple(chosen), unplaced, self.years)
 
 
+#: The marks that number the fields of exchange (①–⑨).
+_FIELD_MARKS = "".join(FIELD_NAMES)
 #: Most readings of a question whose place spellings may be several names each.
 _MOST_READINGS = 8
 
