@@ -71,7 +71,10 @@ def test_a_side_names_several_bodies(side: str, several: bool) -> None:
         ("静岡県の提携は何件？", None),
         # Left out, several bodies leave the one-to-one agreements.
         ("複数の自治体による枠組みを除いた提携は何件？", "one"),
-        ("多国間の枠組み以外で、韓国との提携は？", "one"),
+        # Words that say several countries ask the same of the foreign side's countries.
+        ("多国間の枠組み以外で、韓国との提携は？", "one_country"),
+        ("多国間の枠組みの提携は？", "countries"),
+        ("複数の自治体による多国間の枠組みを除いて", "one"),  # bodies said too
         ("Excluding multi-party frameworks, how many agreements?", "one"),
         ("不包括多个城市的框架，有几项协议？", "one"),
         ("共同で結んだ枠組みも含めて何件？", None),
@@ -86,6 +89,17 @@ def test_parties_select_one_to_one_or_multi_party_rows(table: AgreementTable) ->
     assert _select(table, "春川市と提携している日本の自治体は？") == ["k4", "k5"]
     assert _select(table, "長野県内の自治体の1対1の提携をすべて挙げて") == ["k1", "k2", "k3"]
     assert _select(table, "長野県内の自治体の、複数の自治体との提携は？") == ["k4"]
+
+
+def test_several_countries_left_out_keep_several_japanese_bodies() -> None:
+    two = Agreement(
+        "m2", "協定", "岐阜県高山市", ("岐阜県",), "大韓民国江原道春川市 台湾雲林県",
+        ("大韓民国", "台湾"), ("②文化交流",), "", None,
+    )  # fmt: skip
+    table = AgreementTable([ROWS[3], two])
+    # m2 is with Korea and Taiwan; k4 joins two Japanese cities with one Korean one.
+    assert _select(table, "多国間の枠組みを除いて、春川市と提携している日本の自治体は？") == ["k4"]
+    assert _select(table, "複数の自治体による枠組みを除いて、春川市と提携している自治体は？") == []
 
 
 @pytest.mark.parametrize(
@@ -215,6 +229,7 @@ def test_a_place_or_country_left_out_is_no_constraint_but_an_exclusion(
     [
         ("松本市・上田市などと共同の枠組みを除いて", ["松本市・上田市"]),  # back to the particle
         ("与四川省或其下辖城市(如成都市)的协议", ["成都市"]),  # up to the bracket
+        ("環黄海都市会議のような枠組みを除いて", ["環黄海都市会議"]),
         ("Which cities, such as Chengdu, signed?", ["Chengdu"]),
         ("高等学校どうしの提携は？", []),  # 等 inside a word
         ("如何与四川省合作？", []),  # 如 alone is no example word

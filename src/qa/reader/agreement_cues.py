@@ -91,13 +91,16 @@ def examples_given(text: str) -> list[str]:
 
 def _beside(text: str, before: str, after: str, *, whole: bool = False) -> list[str]:
     """The words just before each cue word of kind ``before`` (back to a particle or
-    punctuation; with ``whole``, a cue not followed by a Han character) and just after
-    each of kind ``after`` (up to punctuation, 的 or a word that starts a clause)."""
+    punctuation; with ``whole``, a one-character cue not followed by a Han character)
+    and just after each of kind ``after`` (up to punctuation, 的 or a word that starts
+    a clause)."""
     text = unicodedata.normalize("NFKC", text)
     out = []
-    inside = f"(?![{HAN_CHARS}])" if whole else ""
+    inside = f"(?![{HAN_CHARS}])"
     for word in LEXICON.aggregate[before]:
-        for m in re.finditer(re.escape(word) + inside, text):
+        # A one-character cue word may be a word's character (等 of 高等学校).
+        alone = inside if whole and len(word) == 1 else ""
+        for m in re.finditer(re.escape(word) + alone, text):
             head = text[max(0, m.start() - 20) : m.start()]
             stops = list(_BACK_STOP.finditer(head))
             out.append(head[stops[-1].end() :] if stops else head)
@@ -119,22 +122,35 @@ def parties_asked(text: str) -> str | None:
     """``one`` when ``text`` asks for one-to-one agreements (1対1), ``several`` when for
     those among several bodies (複数の自治体), ``None`` when for neither or both: an
     ``inclusive`` word (複数自治体の枠組みも含めて) adds those to the rest, an
-    ``exclusive`` one (複数自治体の枠組みを除いて) leaves the one-to-one ones."""
+    ``exclusive`` one (複数自治体の枠組みを除いて) leaves the one-to-one ones. Where
+    every word for several bodies is one for several countries (多国間の枠組み), the
+    same is asked of countries: ``one_country``, ``countries``."""
     one = cue_count(text, "one_to_one") > 0
     several = cue_count(text, "several") > 0
+    # Several countries when the words for several bodies say so or say only that
+    # there is a framework (多国間の枠組み), not which bodies (複数の自治体).
+    said = _said(text, "several") - _said(text, "multinational") - _said(text, "frames")
+    countries = several and bool(_said(text, "multinational")) and not said
     leaving = sum(cue_count(text, k) for k in ("exclusive", "not_before", "not_after"))
     if several and leaving > 0:  # before the inclusive words: 不包括 holds 包括
-        return "one"
+        return "one_country" if countries else "one"
     several = several and cue_count(text, "inclusive") == 0
     if one == several:
         return None
+    if countries and several:
+        return "countries"
     return "one" if one else "several"
 
 
 def cue_count(text: str, cue: str) -> int:
     """How many of the ``[aggregate]`` cue words of kind ``cue`` ``text`` holds."""
+    return len(_said(text, cue))
+
+
+def _said(text: str, cue: str) -> set[str]:
+    """The ``[aggregate]`` cue words of kind ``cue`` that ``text`` holds."""
     probe = f" {unicodedata.normalize('NFKC', text).lower()} "
-    return sum(1 for w in LEXICON.aggregate[cue] if _word(probe, w.lower()))
+    return {w for w in LEXICON.aggregate[cue] if _word(probe, w.lower())}
 
 
 def _word(probe: str, word: str) -> bool:

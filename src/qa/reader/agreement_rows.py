@@ -130,7 +130,8 @@ class Constraints:
         within: Places are regions: their municipalities count too.
         side: The side asked for (``japanese``, ``foreign``) or ``None`` for pairs.
         parties: ``one`` for one-to-one agreements only, ``several`` for those among
-            several bodies only, ``None`` for both.
+            several bodies only, ``one_country`` and ``countries`` the same of the
+            foreign side's countries (多国間), ``None`` for all.
         unknown: Place names the question writes that no card has (横浜市 when
             the survey lists no agreement of it): nothing matches them.
         excluded: Places and countries the question leaves out (浙江省以外, other
@@ -182,7 +183,12 @@ class Constraints:
             return False
         if self.countries and not set(self.countries) & set(row.countries):
             return False
-        if self.parties is not None and row.several != (self.parties == "several"):
+        if self.parties in ("one", "several") and row.several != (self.parties == "several"):
+            return False
+        several_countries = len(set(row.countries)) > 1
+        if self.parties in ("one_country", "countries") and several_countries != (
+            self.parties == "countries"
+        ):
             return False
         if self.fields and not any(f.startswith(m) for f in row.fields for m in self.fields):
             return False
