@@ -122,6 +122,7 @@ def test_region_words_anywhere_take_in_the_municipalities(
     [
         ("Which agreements do the prefecture and municipalities in it have?", True),
         ("List the agreements of the province, including cities in it.", True),
+        ("Which partners do the metropolis and the cities and wards in it have?", True),
         ("Which agreements does the prefecture have?", False),
     ],
 )
@@ -278,6 +279,8 @@ def test_a_continent_asks_for_the_countries_in_it() -> None:
     )
     assert _select(table, "ヨーロッパの自治体との提携をすべて挙げて") == ["e1", "e2"]
     assert _select(table, "List every agreement with Asian cities.") == ["a1"]
+    # Left out, its countries are.
+    assert _select(table, "ヨーロッパ以外の自治体との提携をすべて挙げて") == ["a1"]
     # A continent none of the survey's countries are in matches nothing.
     assert _select(table, "アフリカの自治体との提携をすべて挙げて") == []
 

@@ -116,9 +116,13 @@ class AgreementTable:
         excluded = list(dict.fromkeys(excluded))
         japanese = [p for p in japanese if p not in excluded]
         foreign = [p for p in foreign if p not in excluded]
-        # A continent named (ヨーロッパ, Asian) asks for the survey's countries in it;
-        # one with none of them (アフリカ) matches nothing.
+        # A continent named (ヨーロッパ, Asian) asks for the survey's countries in it,
+        # one left out (ヨーロッパ以外) leaves them out; one with none (アフリカ) matches
+        # nothing.
         continents = continents_named(q.text)
+        away = {code for w in left for code in continents_named(w)}
+        excluded += [c for c in self._countries if continent_of(c) in away]
+        continents = {code: w for code, w in continents.items() if code not in away}
         continental = [c for c in self._countries if continent_of(c) in continents]
         reached = {continent_of(c) for c in continental}
         unknown += tuple(w for code, w in continents.items() if code not in reached)
