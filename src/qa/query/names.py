@@ -18,6 +18,7 @@ Example:
     >>> index = NameIndex.build(["静岡県", "静岡", "浙江省", "浙江", "神戸市", "神戸"])
     >>> sorted(index.find("When did Shizuoka and Zhejiang sign it?", "en"))
     ['浙江', '静岡']
+    >>> from qa.language.scripts import japanese_forms
     >>> japanese_forms("静冈县与绵阳市")
     '静岡県与綿陽市'
     >>> sorted(index.find("神户市与静冈县", "zh"))

@@ -69,6 +69,7 @@ def _kana() -> Any:
 _KANA = re.compile(r"^[\u3041-\u30ffー・]+$")
 
 
+@functools.lru_cache(maxsize=8192)
 def kana_reading(text: str) -> str:
     """Hepburn letters of a spelling as it sounds: kana read mora by mora (トンヘ
     tonhe: no particle へ), a name with kanji by unidic's reading."""
@@ -98,7 +99,8 @@ def english_kana(word: str) -> str:
 _MANDARIN_READINGS = 4
 
 
-def _pinyin(text: str, *, by_ear: bool = False) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def _pinyin(text: str, *, by_ear: bool = False) -> frozenset[str]:
     """Toneless pinyin, read from the simplified form (长沙 changsha; pypinyin reads
     the Japanese 長沙 as zhangsha). ``by_ear``, for a spelling written as heard, also
     with each reading of a character that has several (珲春 huichun, hunchun) and as
@@ -110,12 +112,12 @@ def _pinyin(text: str, *, by_ear: bool = False) -> set[str]:
 
     simplified = simplified_forms(text)
     if not by_ear:
-        return {"".join(lazy_pinyin(simplified))}
+        return frozenset({"".join(lazy_pinyin(simplified))})
     each = pinyin(simplified, style=Style.NORMAL, heteronym=True)
     syllables = [lazy_pinyin(simplified), *islice(product(*each), _MANDARIN_READINGS)]
     out = {"".join(s) for s in syllables}
     out |= {"".join(_spoken(x) for x in s) for s in syllables}
-    return out
+    return frozenset(out)
 
 
 def _spoken(syllable: str) -> str:
@@ -126,6 +128,7 @@ def _spoken(syllable: str) -> str:
     return syllable
 
 
+@functools.lru_cache(maxsize=8192)
 def _korean(text: str) -> str:
     import hanja
     from korean_romanizer.romanizer import Romanizer
