@@ -301,5 +301,8 @@ def test_a_quoted_word_that_titles_hold_selects_by_title() -> None:
     assert _select(table, "「観光友好都市」として提携している相手をすべて挙げて") == ["t1"]
     # A field's name in quotes is the field, not a title word (t3's title holds it too).
     assert _select(table, "「⑧行政交流」に分類される提携をすべて挙げて") == ["t3"]
+    # One agreement's title quoted to ask of it is no title filter: no list asked.
+    q = analyze("「観光友好都市」が締結された年月日は？", ())
+    assert table.constraints(q)[0].titled == ()
     # Any of the quoted words a title holds.
     assert _select(table, "「観光友好都市」や「友好交流協定」の提携をすべて挙げて") == ["t1", "t2"]

@@ -149,7 +149,10 @@ class AgreementTable:
     def _titled(self, q: Question) -> tuple[str, ...]:
         """Words the question quotes that some agreement's title holds (「観光」,
         「観光友好都市」), not a field of exchange's name (「⑧行政交流」, 「その他交流」)
-        nor a place the question names."""
+        nor a place the question names, where it asks for all or how many: one
+        agreement's title quoted to ask of it (「…覚書」が締結された年月日は？) is no list."""
+        if cue_count(q.text, "all") == 0 and cue_count(q.text, "count") == 0:
+            return ()
         fields = {n for f in FIELD_NAMES.values() for n in (f, f.lstrip(_FIELD_MARKS))}
         out = []
         for word in quoted(fold_nfkc(q.text)):
