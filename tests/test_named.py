@@ -91,3 +91,16 @@ def test_a_katakana_term_the_documents_write_must_be_held():
     named = Named.of((), (), question, (), question, terms)
     assert named.holds("JETプログラムとジャパン・ハウスの窓口")
     assert not named.holds("ジャパン・ハウスの窓口は03-0000-0000")
+
+
+def test_a_name_quoted_as_the_documents_write_it_must_be_held_whole():
+    from qa.reader.named import terms_named
+
+    corpus = "1. 森と湖の交流に関する覚書 締結日 平成20年。2. 山の交流協定 平成21年。"
+    # Quoted and written: named whole; quoted but written nowhere, or too short: not.
+    question = "「森と湖の交流に関する覚書」と「海の交流宣言」と「山」の締結日は？"
+    terms = terms_named(question, corpus, [])
+    assert terms == ("森と湖の交流に関する覚書",)
+    named = Named.of((), (), question, (), question, terms)
+    assert named.holds("1. 森と湖の交流に関する覚書 締結日 平成20年")
+    assert not named.holds("2. 山の交流協定 平成21年")

@@ -14,7 +14,9 @@ A passage answers a question only when it holds what the question names:
   documents often leave the era out once it is clear, as 23年;
 - every katakana term of a Japanese question that the documents write and that is
   no word of the language, place or country (JETプログラム, ABEイニシアティブ,
-  ジャパン・ハウス): a programme's contact is in the programme's passage.
+  ジャパン・ハウス): a programme's contact is in the programme's passage;
+- every name it quotes as the documents write it (「…に関する覚書」, four characters
+  or more): an agreement asked of by its title is answered from its card.
 
 Example:
     >>> named = Named.of(("札幌市",), ("港湾局振興課",), "第3期の成果は？", (2011,), "")
@@ -31,6 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from qa.index.spans import QUOTE
 from qa.index.tokenize import loanword
 from qa.language.eras import ERA_NAMES, era_years
 from qa.language.lexicon import LEXICON
@@ -83,6 +86,8 @@ def ordinals_named(text: str) -> tuple[str, ...]:
 #: A katakana term: four letters or more, its words joined by ・ or ＝, perhaps after
 #: Latin letters (JETプログラム).
 _TERM = re.compile(r"[A-Za-z]*[ァ-ヴ][ァ-ヴー・＝]{3,}")
+#: The shortest quoted name that must be held whole.
+_QUOTED = 4
 
 
 def terms_named(text: str, corpus: str, places: Iterable[str]) -> tuple[str, ...]:
@@ -92,6 +97,12 @@ def terms_named(text: str, corpus: str, places: Iterable[str]) -> tuple[str, ...
     otherwise)."""
     places = tuple(places)
     out: list[str] = []
+    # A name quoted as the documents write it (「人材と技術の交流に関する同意書」) is
+    # named whole: the passage that answers is the one that holds it.
+    for m in QUOTE.finditer(text):
+        quoted = next(g for g in m.groups() if g)
+        if len(quoted) >= _QUOTED and quoted in corpus:
+            out.append(quoted)
     for m in _TERM.finditer(text):
         term = m.group(0).strip("・＝")
         if term not in corpus or loanword(term) or countries_named(term, "ja"):
