@@ -25,7 +25,7 @@ from qa.language.eras import ERA_NAMES
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
 
-__all__ = ["EXTRACTORS", "QUOTE", "extract", "span_texts", "span_window", "unit_spans"]
+__all__ = ["EXTRACTORS", "extract", "quoted", "span_texts", "span_window", "unit_spans"]
 
 _ERA = ERA_NAMES
 _DATE = re.compile(
@@ -47,7 +47,7 @@ _COUNT = re.compile(
 _AMOUNT = re.compile(rf"\d[\d,.]*\s*(?:万|億|千)?\s*(?:{_alternation(LEXICON.counters['money'])})")
 _URL = re.compile(r"https?://[^\s<>「」、。）)]+|www\.[^\s<>「」、。）)]+")
 #: A quoted or titled name: 「…」, 『…』, "…", 《…》.
-QUOTE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》|“([^“”]{2,40})”")
+_QUOTE = re.compile(r"「([^「」]{2,40})」|『([^『』]{2,40})』|《([^《》]{2,40})》|“([^“”]{2,40})”")
 _FREQUENCY = re.compile(
     rf"(?:ほぼ|概ね|おおむね)?(?:{_alternation(LEXICON.frequency)})(?:\s*\d+\s*(?:回|度))?"
 )
@@ -74,9 +74,14 @@ def _matches(pattern: re.Pattern[str]) -> Callable[[str], list[tuple[int, int]]]
     return find
 
 
+def quoted(text: str) -> list[str]:
+    """What ``text`` quotes (「観光」, 『…』, “…”), in its order."""
+    return [next(g for g in m.groups() if g) for m in _QUOTE.finditer(text)]
+
+
 def _quotes(text: str) -> list[tuple[int, int]]:
     out = []
-    for m in QUOTE.finditer(text):
+    for m in _QUOTE.finditer(text):
         g = next(i for i in range(1, 5) if m.group(i) is not None)
         out.append(m.span(g))
     return out

@@ -62,21 +62,14 @@ def continents_named(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for code, words in LEXICON.continents.items():
         for word in words:
-            before, after = _CONTINENT_EDGES["latin" if word.isascii() else "kana"]
-            if _KATAKANA.fullmatch(word) or word.isascii():
-                found = re.search(rf"(?<!{before}){re.escape(word)}(?!{after})", text)
-            else:
-                found = re.search(re.escape(word), text)
-            if found:
+            pattern = re.escape(word)
+            if word.isascii():
+                pattern = rf"(?<![A-Za-z]){pattern}(?![A-Za-z])"
+            elif _KATAKANA.fullmatch(word):
+                pattern = rf"(?<![{HAN_CHARS}ァ-ヺー]){pattern}(?![ァ-ヺー])"
+            if re.search(pattern, text):
                 out.setdefault(code, word)
     return out
-
-
-#: What may not stand right before and after a continent's word of each script.
-_CONTINENT_EDGES = {
-    "latin": ("[A-Za-z]", "[A-Za-z]"),
-    "kana": (f"[{HAN_CHARS}ァ-ヺー]", "[ァ-ヺー]"),
-}
 
 
 def continent_of(official: str) -> str | None:

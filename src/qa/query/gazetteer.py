@@ -285,19 +285,21 @@ def _kana_places(text: str) -> Iterator[tuple[int, str]]:
     places, however long (ディーキルシュ市), without a country written just before
     them (ハンガリーペーチ市 → ペーチ市). Read in text whose spaces are kept: a space
     ends a word (``イ トスカーナ州``: イ numbers a list item)."""
-    countries = sorted(
-        (c for official, others in LEXICON.countries["ja"].items() for c in (official, *others)),
-        key=len,
-        reverse=True,
-    )
     for m in KATAKANA_RUN.finditer(text):
         run, after = m.group(0), text[m.end() : m.end() + 1]
         if not after or after not in TEXT_PLACE_SUFFIXES:
             continue
-        country = next((c for c in countries if run.startswith(c)), "")
+        country = next((c for c in _japanese_country_names() if run.startswith(c)), "")
         run = run[len(country) :]
         if len(run) >= _SHORTEST_KANA and not countries_named(run, "ja") and not loanword(run):
             yield m.end() + 1, run + after
+
+
+@functools.cache
+def _japanese_country_names() -> tuple[str, ...]:
+    """The lexicon's Japanese names of countries, official and other, longest first."""
+    names = (c for official, others in LEXICON.countries["ja"].items() for c in (official, *others))
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 def _place_in_context(text: str, start: int, end: int) -> bool:

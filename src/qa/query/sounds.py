@@ -24,7 +24,8 @@ import unicodedata
 from typing import Any
 
 from qa.language.lexicon import LEXICON
-from qa.language.scripts import HAN_CHARS, simplified_forms
+from qa.language.places import stem_or_name
+from qa.language.scripts import HAN_CHARS, japanese_forms, simplified_forms
 
 __all__ = ["english_kana", "kana_reading", "name_readings", "readings", "similarity", "skeleton"]
 
@@ -163,15 +164,12 @@ def name_readings(
     katakana loan: アヌシー Annecy). With ``own``, a name in Han characters is met in
     Latin letters by its own country's reading only (揚州: yangzhou, not the
     Japanese yoshu)."""
-    from qa.language.places import stem_or_name
-    from qa.language.scripts import japanese_forms
-
     stem = stem_or_name(name)
     forms = {stem, name, japanese_forms(stem)}
     heard = {r for f in forms for r in readings(f, korean=korean, foreign=foreign, by_ear=True)}
     latin = {r for f in forms for r in readings(f, korean=korean, foreign=foreign)}
     if own and _HAN.match(stem):
-        latin -= {r for form in forms for r in readings(form, foreign=False)}
+        latin -= {kana_reading(f) for f in forms}
         return heard, latin, set()
     return heard, latin, {_spelling().romaji(stem), _spelling().romaji(name)}
 

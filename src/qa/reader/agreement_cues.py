@@ -20,7 +20,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from qa.index.spans import QUOTE
 from qa.language.eras import ERAS, era_span
 from qa.language.lexicon import LEXICON
 from qa.language.scripts import HAN_CHARS
@@ -31,7 +30,6 @@ __all__ = [
     "examples_given",
     "left_out",
     "parties_asked",
-    "quoted",
     "within_asked",
     "year_range",
 ]
@@ -113,11 +111,6 @@ def _beside(text: str, before: str, after: str, *, whole: bool = False) -> list[
     return [w for w in out if w]
 
 
-def quoted(text: str) -> list[str]:
-    """What ``text`` quotes (「観光」, 『…』, “…”), in its order."""
-    return [next(g for g in m.groups() if g) for m in QUOTE.finditer(text)]
-
-
 def parties_asked(text: str) -> str | None:
     """``one`` when ``text`` asks for one-to-one agreements (1対1), ``several`` when for
     those among several bodies (複数の自治体), ``None`` when for neither or both: an
@@ -126,11 +119,12 @@ def parties_asked(text: str) -> str | None:
     every word for several bodies is one for several countries (多国間の枠組み), the
     same is asked of countries: ``one_country``, ``countries``."""
     one = cue_count(text, "one_to_one") > 0
-    several = cue_count(text, "several") > 0
+    said = _said(text, "several")
+    several = bool(said)
     # Several countries when the words for several bodies say so or say only that
     # there is a framework (多国間の枠組み), not which bodies (複数の自治体).
-    said = _said(text, "several") - _said(text, "multinational") - _said(text, "frames")
-    countries = several and bool(_said(text, "multinational")) and not said
+    multinational = _said(text, "multinational")
+    countries = bool(multinational) and not said - multinational - _said(text, "frames")
     leaving = sum(cue_count(text, k) for k in ("exclusive", "not_before", "not_after"))
     if several and leaving > 0:  # before the inclusive words: 不包括 holds 包括
         return "one_country" if countries else "one"

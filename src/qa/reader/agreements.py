@@ -30,6 +30,7 @@ from qa.corpus.survey_terms import (
     prefectures_in,
 )
 from qa.corpus.textclean import fold_nfkc
+from qa.index.spans import quoted
 from qa.index.tokenize import unidic_tagger
 from qa.language.places import PLACE_SUFFIXES
 from qa.language.scripts import HAN_CHARS
@@ -40,7 +41,6 @@ from qa.reader.agreement_cues import (
     examples_given,
     left_out,
     parties_asked,
-    quoted,
     within_asked,
     year_range,
 )
@@ -153,10 +153,9 @@ class AgreementTable:
         agreement's title quoted to ask of it (「…覚書」が締結された年月日は？) is no list."""
         if cue_count(q.text, "all") == 0 and cue_count(q.text, "count") == 0:
             return ()
-        fields = {n for f in FIELD_NAMES.values() for n in (f, f.lstrip(_FIELD_MARKS))}
         out = []
         for word in quoted(fold_nfkc(q.text)):
-            if word in fields or any(p in word for p in q.places):
+            if word in _FIELD_WORDS or any(p in word for p in q.places):
                 continue
             if any(word in t for t in self._titles):
                 out.append(word)
@@ -240,8 +239,10 @@ class AgreementTable:
         return Selection(constraints, tuple(chosen), unplaced, self.years)
 
 
-#: The marks that number the fields of exchange (①–⑨).
-_FIELD_MARKS = "".join(FIELD_NAMES)
+#: The fields of exchange's names, with and without their marks (⑧行政交流, 行政交流).
+_FIELD_WORDS = frozenset(
+    n for f in FIELD_NAMES.values() for n in (f, f.lstrip("".join(FIELD_NAMES)))
+)
 #: Most readings of a question whose place spellings may be several names each.
 _MOST_READINGS = 8
 

@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qa.index.spans import QUOTE
+from qa.index.spans import quoted
 from qa.index.tokenize import loanword
 from qa.language.eras import ERA_NAMES, era_years
 from qa.language.lexicon import LEXICON
@@ -99,10 +99,7 @@ def terms_named(text: str, corpus: str, places: Iterable[str]) -> tuple[str, ...
     out: list[str] = []
     # A name quoted as the documents write it (「人材と技術の交流に関する同意書」) is
     # named whole: the passage that answers is the one that holds it.
-    for m in QUOTE.finditer(text):
-        quoted = next(g for g in m.groups() if g)
-        if len(quoted) >= _QUOTED and quoted in corpus:
-            out.append(quoted)
+    out += [q for q in quoted(text) if len(q) >= _QUOTED and q in corpus]
     for m in _TERM.finditer(text):
         term = m.group(0).strip("・＝")
         if term not in corpus or loanword(term) or countries_named(term, "ja"):
