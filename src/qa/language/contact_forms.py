@@ -2,8 +2,8 @@
 one: the reader's extractors, a contact answer's details, the LLM reply checks.
 
 Example:
-    >>> PHONE.search("TEL: +86-(0)10-6513-8791").group()
-    '+86-(0)10-6513-8791'
+    >>> PHONE.search("TEL: +86-(0)10-1234-5678").group()
+    '+86-(0)10-1234-5678'
     >>> EMAIL.search("メールはinfo@clair.or.jpまで").group()
     'info@clair.or.jp'
 """
